@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from seawall import __version__
 from seawall.errors import SeawallError
 
+
+class _Group(TyperGroup):
+    """Root group: a SeawallError anywhere below becomes one line on stderr and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SeawallError as exc:
+            typer.echo(f"seawall: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="seawall",
     help="Security control plane for AI coding assistants.",
     no_args_is_help=True,
@@ -22,6 +37,8 @@ app = typer.Typer(
 # Command-group modules; each exposes `register(app: typer.Typer) -> None`.
 MODULES = [
     "seawall.cli.scan",
+    "seawall.cli.scan_secrets",
+    "seawall.cli.install",
 ]
 
 

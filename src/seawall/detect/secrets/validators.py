@@ -173,6 +173,8 @@ def token_value(value: str, groups: dict[str, str | None]) -> bool:
     return not looks_placeholder(value) and not _IDENT_PATH.match(value)
 
 
+_TEMPLATE_FIELD = re.compile(r"\{[^{}\s]{1,60}\}")
+_SNAKE_IDENT = re.compile(r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+")
 _DOC_HOSTS = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid)$", re.I)
 
 
@@ -184,6 +186,8 @@ def url_password(value: str, groups: dict[str, str | None]) -> bool:
     if len(v) < 6 or _DOC_HOSTS.search(groups.get("host") or ""):
         return False
     if v.startswith(_PLACEHOLDER_START) or "${" in v or "$(" in v or "%(" in v or "{{" in v:
+        return False
+    if _TEMPLATE_FIELD.fullmatch(v):  # f"{password}" / "{0}" / "{db.pass}": a template field, not a value
         return False
     if low in _WEAK or low in _WEAK_URL:
         return False
@@ -263,6 +267,8 @@ def assignment(value: str, groups: dict[str, str | None]) -> bool:
         return False
     if _IDENT_PATH.match(v) and (not quoted or not any(c.isdigit() for c in v)):
         return False
+    if not quoted and _SNAKE_IDENT.fullmatch(v):
+        return False  # `"name": some_function` refers to code, it is not a literal
     if not quoted and (v.endswith((";", ",", ":")) or not any(c.isdigit() for c in v)):
         return False  # unquoted words in code are identifiers; unquoted secrets carry digits
     if re.fullmatch(r"[A-Za-z]+", v) and not _random_letters(v):

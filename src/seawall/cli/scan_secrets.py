@@ -1,0 +1,100 @@
+"""`seawall scan secrets [PATH...]`: secrets and PII in files or in what a commit adds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from seawall.cli.scan import scan_app
+from seawall.detect import registry
+from seawall.errors import SeawallError
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+DEFAULT_DETECTORS = "secrets,pii"
+
+
+def _detectors(spec: str) -> list[str]:
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise SeawallError("--detectors: give at least one detector name")
+    usable = []
+    for n in names:
+        if n not in registry.names():
+            raise SeawallError(f"--detectors: unknown detector {n!r} (known: {', '.join(registry.names())})")
+        try:
+            registry.get(n)
+        except ImportError:
+            if spec == DEFAULT_DETECTORS:
+                continue  # a default detector not shipped in this build
+            raise SeawallError(f"--detectors: detector {n!r} is not available in this build") from None
+        usable.append(n)
+    return usable
+
+
+@scan_app.command("secrets")
+def secrets_cmd(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the current folder)."),
+    staged: bool = typer.Option(False, "--staged", help="Only lines added in the git index (pre-commit)."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Known findings (fingerprints) to ignore."),
+    update_baseline: bool = typer.Option(False, "--update-baseline",
+                                         help="Write all current findings to --baseline and exit 0."),
+    detectors: str = typer.Option(DEFAULT_DETECTORS, "--detectors", help="Comma-separated detector names."),
+    max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Skip files larger than this."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
+) -> None:
+    """Find credentials and personal data. Exit 0 clean, 1 findings, 2 usage error."""
+    from seawall.report import json as json_report
+    from seawall.report import sarif, text
+    from seawall.scanning.run import apply_baseline, scan_paths, scan_staged_repo
+    from seawall.scanning.suppress import load_baseline, write_baseline
+
+    names = _detectors(detectors)
+    if update_baseline and baseline is None:
+        raise SeawallError("--update-baseline needs --baseline FILE")
+    if staged and paths:
+        raise SeawallError("--staged scans the git index; give no paths with it")
+    known = load_baseline(baseline) if baseline is not None and not update_baseline else None
+
+    result = scan_staged_repo(Path.cwd(), names, max_bytes) if staged \
+        else scan_paths(paths or [Path(".")], names, max_bytes)
+    if update_baseline and baseline is not None:
+        write_baseline(baseline, result.findings)
+        typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
+        raise typer.Exit(0)
+    if known is not None:
+        apply_baseline(result, known)
+
+    if fmt is Format.text:
+        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,  # noqa: SIM115
+                          highlight=False, soft_wrap=True)
+        text.render(result.findings, result.notes, console, suppressed=result.suppressed, verbose=verbose)
+        if staged and result.findings:
+            console.print("Commit refused: remove the secret (use an environment variable or a secret store), "
+                          "or mark a false positive with a `seawall:allow` comment on that line.")
+        if output:
+            console.file.close()
+    else:
+        body = json_report.render(result.findings, result.notes) if fmt is Format.json \
+            else json.dumps(sarif.to_sarif(result.findings, root=Path.cwd(), notes=result.notes), indent=2)
+        if output:
+            output.write_text(body + "\n", "utf-8")
+        else:
+            typer.echo(body)
+    raise typer.Exit(1 if result.findings else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """The command is attached to `scan_app` at import; nothing more to add."""

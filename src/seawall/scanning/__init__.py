@@ -1,0 +1,1 @@
+"""File scanning: walk a tree (or the git index), read each file once, run detectors, apply suppressions."""
