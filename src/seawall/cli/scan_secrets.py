@@ -42,6 +42,16 @@ def _detectors(spec: str) -> list[str]:
     return usable
 
 
+def _custom(specs: list[str]) -> str:
+    from seawall.detect.pii.custom import CustomPatternDetector, parse_cli_pattern
+
+    try:
+        registry.register(CustomPatternDetector(parse_cli_pattern(s) for s in specs))
+    except ValueError as exc:
+        raise SeawallError(str(exc)) from None
+    return CustomPatternDetector.name
+
+
 @scan_app.command("secrets")
 def secrets_cmd(
     paths: list[Path] = typer.Argument(None, help="Files or folders (default: the current folder)."),
@@ -52,7 +62,9 @@ def secrets_cmd(
     update_baseline: bool = typer.Option(False, "--update-baseline",
                                          help="Write all current findings to --baseline and exit 0."),
     detectors: str = typer.Option(DEFAULT_DETECTORS, "--detectors", help="Comma-separated detector names."),
+    patterns: list[str] = typer.Option(None, "--pattern", help="Extra pattern NAME=REGEX (repeatable)."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Skip files larger than this."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: one per CPU)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
 ) -> None:
     """Find credentials and personal data. Exit 0 clean, 1 findings, 2 usage error."""
@@ -62,6 +74,8 @@ def secrets_cmd(
     from seawall.scanning.suppress import load_baseline, write_baseline
 
     names = _detectors(detectors)
+    if patterns:
+        names.append(_custom(patterns))
     if update_baseline and baseline is None:
         raise SeawallError("--update-baseline needs --baseline FILE")
     if staged and paths:
@@ -69,7 +83,7 @@ def secrets_cmd(
     known = load_baseline(baseline) if baseline is not None and not update_baseline else None
 
     result = scan_staged_repo(Path.cwd(), names, max_bytes) if staged \
-        else scan_paths(paths or [Path(".")], names, max_bytes)
+        else scan_paths(paths or [Path(".")], names, max_bytes, jobs)
     if update_baseline and baseline is not None:
         write_baseline(baseline, result.findings)
         typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)

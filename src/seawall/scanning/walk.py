@@ -86,9 +86,9 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def iter_sources(paths: Sequence[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceFile | Note]:
-    """Yield each file once, as text, or a note for what was skipped. Paths are reported relative
-    to the current directory when they lie below it."""
+def iter_targets(paths: Sequence[Path]) -> Iterator[tuple[Path, str] | Note]:
+    """Each file to scan once, with the path to report (relative to the current directory when it
+    lies below it), or a note for a path that does not exist."""
     cwd = Path.cwd()
     seen: set[Path] = set()
     for top in paths:
@@ -111,4 +111,10 @@ def iter_sources(paths: Sequence[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> I
                 rel = key.relative_to(cwd).as_posix()
             except ValueError:
                 rel = key.as_posix()
-            yield read_source(p, rel, max_bytes)
+            yield p, rel
+
+
+def iter_sources(paths: Sequence[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceFile | Note]:
+    """Yield each file once, as text, or a note for what was skipped."""
+    for item in iter_targets(paths):
+        yield item if isinstance(item, Note) else read_source(item[0], item[1], max_bytes)

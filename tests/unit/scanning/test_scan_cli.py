@@ -117,3 +117,43 @@ def test_missing_path_is_noted_not_a_crash(tree: Path) -> None:
     res = runner.invoke(app, ["scan", "secrets", "does-not-exist", "-v"])
     assert res.exit_code == 0
     assert "no such file" in res.output
+
+
+def test_parallel_scan_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(12):
+        body = f'x = {i}\nGITHUB_TOKEN = "{TOKEN}"\n' if i % 3 == 0 else f"print({i})\n"
+        (tmp_path / f"m{i:02d}.py").write_text(body)
+    (tmp_path / "z.bin").write_bytes(b"\x00\x01\x02")
+    monkeypatch.chdir(tmp_path)
+    outs = []
+    for jobs in ("1", "2"):
+        res = runner.invoke(app, ["scan", "secrets", ".", "--format", "json", "--jobs", jobs])
+        assert res.exit_code == 1, res.output
+        data = json.loads(res.output)
+        outs.append(([(f["path"], f["line"], f["rule_id"]) for f in data["findings"]],
+                     sorted(n["path"] for n in data["notes"])))
+    assert outs[0] == outs[1]
+    assert [p for p, _, _ in outs[0][0]] == ["m00.py", "m03.py", "m06.py", "m09.py"]
+    assert outs[0][1] == ["z.bin"]
+
+
+def test_custom_pattern_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "hosts.txt").write_text("jump: bastion-2.corp.example\n")
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["scan", "secrets", ".", "--format", "json", "--jobs", "1",
+                              "--pattern", r"corp-host=[a-z0-9-]+\.corp\.example"])
+    assert res.exit_code == 1
+    assert [f["rule_id"] for f in json.loads(res.output)["findings"]] == ["custom.corp-host"]
+    bad = runner.invoke(app, ["scan", "secrets", ".", "--pattern", "corp-host=("])
+    assert bad.exit_code == 2
+    assert "invalid regular expression" in bad.output
+
+
+def test_pii_found_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "users.csv").write_text("id,name,iban\n1,Ana," + "DE63" + "953402122084664015\n")
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["scan", "secrets", ".", "--format", "json"])
+    assert res.exit_code == 1
+    found = json.loads(res.output)["findings"]
+    assert [(f["kind"], f["line"]) for f in found] == [("iban", 2)]
+    assert "953402122084664015" not in res.output

@@ -173,6 +173,7 @@ def token_value(value: str, groups: dict[str, str | None]) -> bool:
     return not looks_placeholder(value) and not _IDENT_PATH.match(value)
 
 
+_SPACE = re.compile(r"\s")
 _TEMPLATE_FIELD = re.compile(r"\{[^{}\s]{1,60}\}")
 _SNAKE_IDENT = re.compile(r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)+")
 _DOC_HOSTS = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid)$", re.I)
@@ -245,7 +246,11 @@ def assignment(value: str, groups: dict[str, str | None]) -> bool:
     key = groups.get("key") or ""
     quoted = groups.get("q") is not None
     v = value.strip()
-    if not _keyword_is_a_word(groups) or len(key) > 48:
+    if len(v) < 8 or len(v) > 200 or len(key) > 48:  # cheapest rejections first
+        return False
+    if _IDENT_PATH.match(v) and (not quoted or not any(c.isdigit() for c in v)):
+        return False  # settings.API_KEY, os.environ.get: a reference, not a value
+    if not _keyword_is_a_word(groups):
         return False
     kw = groups.get("kw") or ""
     if _NOT_SECRET_SUFFIX.search(key) and not key.lower().endswith(kw.lower()):
@@ -257,15 +262,13 @@ def assignment(value: str, groups: dict[str, str | None]) -> bool:
         return False
     if _NOT_SECRET_KEY.search(key) and not re.search(r"(?i)password|passwd|secret_?key|api_?key", key):
         return False
-    if len(v) < 8 or len(v) > 200 or any(c.isspace() for c in value) or looks_placeholder(v):
+    if _SPACE.search(value) or looks_placeholder(v):
         return False
     if _UUID.match(v) or _VERSION.match(v) or _FILEISH.search(v) or "://" in v:
         return False
     if v.startswith(("/", "./", "~/", "../")):
         return False
     if _HASHY_KEY.search(key) and re.fullmatch(r"[0-9a-fA-F]{32,128}", v):
-        return False
-    if _IDENT_PATH.match(v) and (not quoted or not any(c.isdigit() for c in v)):
         return False
     if not quoted and _SNAKE_IDENT.fullmatch(v):
         return False  # `"name": some_function` refers to code, it is not a literal

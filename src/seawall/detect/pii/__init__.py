@@ -1,0 +1,1 @@
+"""PII detectors: payment cards, IBANs, national ids, emails, phone numbers, custom patterns."""
