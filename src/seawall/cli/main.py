@@ -39,6 +39,7 @@ MODULES = [
     "seawall.cli.scan",
     "seawall.cli.scan_secrets",
     "seawall.cli.install",
+    "seawall.cli.policy",
 ]
 
 

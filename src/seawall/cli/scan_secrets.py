@@ -42,11 +42,25 @@ def _detectors(spec: str) -> list[str]:
     return usable
 
 
-def _custom(specs: list[str]) -> str:
-    from seawall.detect.pii.custom import CustomPatternDetector, parse_cli_pattern
+def _custom(specs: list[str], config: Path | None) -> str | None:
+    """Custom patterns from the policy file (redaction.custom) and from --pattern."""
+    from seawall.detect.pii.custom import CustomPattern, CustomPatternDetector, parse_cli_pattern
+    from seawall.policy.load import PolicyError, find_policy_file, load
 
+    patterns: list[CustomPattern] = []
+    path = find_policy_file(config)
+    if path is not None:
+        try:
+            loaded = load(path, allow_missing_env=True)
+        except PolicyError as exc:
+            raise SeawallError(f"policy {path}:\n" + "\n".join(str(p) for p in exc.problems)) from None
+        patterns += [CustomPattern(c.name, c.pattern, description=c.description)
+                     for c in loaded.policy.redaction.custom]
     try:
-        registry.register(CustomPatternDetector(parse_cli_pattern(s) for s in specs))
+        patterns += [parse_cli_pattern(s) for s in specs]
+        if not patterns:
+            return None
+        registry.register(CustomPatternDetector(patterns))
     except ValueError as exc:
         raise SeawallError(str(exc)) from None
     return CustomPatternDetector.name
@@ -64,6 +78,8 @@ def secrets_cmd(
     detectors: str = typer.Option(DEFAULT_DETECTORS, "--detectors", help="Comma-separated detector names."),
     patterns: list[str] = typer.Option(None, "--pattern", help="Extra pattern NAME=REGEX (repeatable)."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Skip files larger than this."),
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="Policy file for custom patterns (default: ./seawall.yaml if present)."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: one per CPU)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
 ) -> None:
@@ -74,8 +90,9 @@ def secrets_cmd(
     from seawall.scanning.suppress import load_baseline, write_baseline
 
     names = _detectors(detectors)
-    if patterns:
-        names.append(_custom(patterns))
+    custom = _custom(patterns or [], config)
+    if custom:
+        names.append(custom)
     if update_baseline and baseline is None:
         raise SeawallError("--update-baseline needs --baseline FILE")
     if staged and paths:

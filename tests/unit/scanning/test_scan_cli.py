@@ -157,3 +157,17 @@ def test_pii_found_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     found = json.loads(res.output)["findings"]
     assert [(f["kind"], f["line"]) for f in found] == [("iban", 2)]
     assert "953402122084664015" not in res.output
+
+
+def test_custom_patterns_from_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "seawall.yaml").write_text(
+        "redaction:\n  custom: [{name: corp-host, pattern: '[a-z0-9-]+\\.corp\\.example'}]\n")
+    (tmp_path / "hosts.txt").write_text("jump: bastion-2.corp.example\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEAWALL_CONFIG", raising=False)
+    res = runner.invoke(app, ["scan", "secrets", "hosts.txt", "--format", "json", "--jobs", "1"])
+    assert res.exit_code == 1, res.output
+    assert [f["rule_id"] for f in json.loads(res.output)["findings"]] == ["custom.corp-host"]
+    (tmp_path / "seawall.yaml").write_text("redaction: {custm: []}\n")
+    bad = runner.invoke(app, ["scan", "secrets", "hosts.txt"])
+    assert bad.exit_code == 2 and "did you mean 'custom'" in bad.output

@@ -1,0 +1,1 @@
+"""The policy: one file (seawall.yaml), validated, explainable, testable; decide() for every enforcement point."""
