@@ -40,6 +40,8 @@ MODULES = [
     "seawall.cli.scan_secrets",
     "seawall.cli.install",
     "seawall.cli.policy",
+    "seawall.cli.keys",
+    "seawall.cli.serve",
 ]
 
 

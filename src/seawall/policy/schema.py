@@ -192,6 +192,14 @@ class Audit(Strict):
     record_paths: bool = True  # tool-call target paths (never their content)
 
 
+class Gateway(Strict):
+    max_body_mb: Annotated[float, Field(gt=0, le=1024)] = 32.0
+    admin_token: str | None = None  # enables /admin; write it as ${SEAWALL_ADMIN_TOKEN}
+    key_cache_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    audit_batch: Annotated[int, Field(ge=1, le=10000)] = 200
+    audit_flush_s: Annotated[float, Field(gt=0, le=60)] = 0.5
+
+
 class PolicyCase(Strict):
     """One case of the policy's own tests: a situation and the decision it must get."""
 
@@ -223,4 +231,5 @@ class Policy(Strict):
     teams: dict[Name, Team] = Field(default_factory=dict)
     alerts: Alerts = Field(default_factory=Alerts)
     audit: Audit = Field(default_factory=Audit)
+    gateway: Gateway = Field(default_factory=Gateway)
     tests: list[PolicyCase] = Field(default_factory=list)

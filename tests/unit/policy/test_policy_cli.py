@@ -67,7 +67,7 @@ def test_explain(project: Path) -> None:
 
 
 def test_explain_with_content(project: Path) -> None:
-    (project / "notes.txt").write_text("card 4261 3422 7843 8744\n")
+    (project / "notes.txt").write_text("card 4261 3422 7843 8744\n")  # seawall:allow (test value)
     res = runner.invoke(app, ["policy", "explain", "--path", "notes.txt", "--content", "notes.txt", "--json"])
     data = json.loads(res.output)
     assert data["action"] == "route_local" and data["tier"] == "confidential"

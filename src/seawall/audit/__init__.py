@@ -1,0 +1,1 @@
+"""Audit events (metadata only), their writer, queries and anomaly detection."""

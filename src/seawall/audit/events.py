@@ -1,0 +1,41 @@
+"""AuditEvent: one gateway request, metadata only. There is no field for prompt, answer or file
+content; tool calls carry names and target paths only."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass
+class AuditEvent:
+    request_id: str
+    route: str
+    status: int
+    duration_ms: float
+    decision: str = "allow"
+    ts: datetime = field(default_factory=lambda: datetime.now(UTC))
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    session_id: str | None = None
+    user: str | None = None
+    team: str | None = None
+    key_id: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    stream: bool = False
+    upstream_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    usage_estimated: bool = False
+    cost_usd: float | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    rule_ids: list[str] = field(default_factory=list)
+    error_code: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return asdict(self)

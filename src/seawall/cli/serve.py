@@ -1,0 +1,71 @@
+"""`seawall serve`: the gateway."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from seawall.errors import SeawallError
+
+
+def serve_cmd(
+    config: Path = typer.Option(None, "--config", "-c", help="Policy file (default: $SEAWALL_CONFIG, "
+                                                             "./seawall.yaml, else the embedded defaults)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8787, "--port", "-p", min=0, max=65535, help="Port (0: any free port)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
+) -> None:
+    """Run the gateway in front of the Anthropic and OpenAI APIs."""
+    import uvicorn
+
+    from seawall.gateway.app import create_app
+    from seawall.policy.load import PolicyError, find_policy_file
+    from seawall.policy.reload import PolicyHolder
+    from seawall.store.db import open_store
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    path = find_policy_file(config)
+    try:
+        holder = PolicyHolder(path)
+    except PolicyError as exc:
+        raise SeawallError("policy:\n" + "\n".join(str(p) for p in exc.problems)) from None
+    pol = holder.active.loaded.policy
+    store = open_store(pol.store)
+    n_keys = len(store.list_keys())
+    shown = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
+    url = f"http://{shown}:{port}"
+    lines = [
+        f"seawall gateway on {url}  (policy: {holder.active.loaded.source}; store: {store.safe_url()})",
+        f"  Claude Code:    ANTHROPIC_BASE_URL={url} ANTHROPIC_API_KEY=<your seawall key> claude",
+        f"  OpenAI clients: OPENAI_BASE_URL={url}/v1 OPENAI_API_KEY=<your seawall key>",
+    ]
+    if n_keys == 0:
+        lines.append("  No keys yet. Create one:  seawall keys create --user $USER")
+    for fmt_name in ("anthropic", "openai"):
+        prov = pol.providers.get(fmt_name)
+        if prov is not None and not prov.api_key:
+            env = "ANTHROPIC_API_KEY" if fmt_name == "anthropic" else "OPENAI_API_KEY"
+            lines.append(f"  Note: no upstream key for {fmt_name}; set {env} before starting to forward to it.")
+    typer.echo("\n".join(lines), err=True)
+    app = create_app(holder, store)
+    if workers > 1:
+        raise SeawallError("--workers > 1: run several `seawall serve` processes behind a load balancer "
+                           "(with a PostgreSQL store and Redis limits)")
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False,
+                timeout_graceful_shutdown=10, lifespan="on", proxy_headers=False,
+                loop="uvloop" if _has("uvloop") else "asyncio", http="httptools" if _has("httptools") else "h11")
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cmd)

@@ -1,0 +1,1 @@
+"""One adapter per wire format: request body <-> Envelope of text segments."""

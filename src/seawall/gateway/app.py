@@ -1,0 +1,157 @@
+"""The gateway application: routes, start-up and shut-down, policy hot reload."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from seawall import __version__
+from seawall.audit.writer import AuditWriter
+from seawall.gateway import admin, errors, proxy
+from seawall.gateway.auth import KeyCache
+from seawall.gateway.proxy import Gateway
+from seawall.gateway.upstream import Upstream
+from seawall.policy.reload import PolicyHolder
+from seawall.policy.schema import Policy
+from seawall.store.db import Store, open_store
+
+log = logging.getLogger("seawall.gateway")
+RELOAD_CHECK_S = 2.0
+
+
+def build_upstreams(policy: Policy) -> dict[str, Upstream]:
+    """anthropic- and openai-format upstreams from `providers` (the local model comes with routing)."""
+    out: dict[str, Upstream] = {}
+    for name, prov in policy.providers.items():
+        fmt = prov.format or ("anthropic" if name == "anthropic" else "openai" if name == "openai" else None)
+        if fmt is None or name == "local" or fmt in out:
+            continue
+        out[fmt] = Upstream(name, prov, fmt)
+    return out
+
+
+def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
+    state: dict[str, Gateway] = {}
+
+    def gw() -> Gateway:
+        return state["gw"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pol = holder.active.loaded.policy
+        st: Store = store if store is not None else await anyio.to_thread.run_sync(open_store, pol.store)
+        writer = AuditWriter(st, pol.gateway.audit_batch, pol.gateway.audit_flush_s)
+        g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer)
+        state["gw"] = g
+        app.state.gateway = g
+        watcher = asyncio.create_task(_watch_policy(g))
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: _reload(g, "SIGHUP"))
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            for up in g.upstreams.values():
+                await up.close()
+            await anyio.to_thread.run_sync(writer.close)
+            if store is None:
+                st.close()
+
+    async def messages(request: Request) -> Response:
+        return await proxy.handle(gw(), request)
+
+    async def models(request: Request) -> Response:
+        return await proxy.handle_models(gw(), request)
+
+    async def root(request: Request) -> Response:
+        return JSONResponse({"service": "seawall", "version": __version__})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        def ping() -> None:
+            with gw().store.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        try:
+            with anyio.fail_after(3):
+                await anyio.to_thread.run_sync(ping)
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "store": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ready", "policy": holder.active.loaded.source})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(gw().metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def not_found(request: Request) -> Response:
+        fmt = proxy.error_format(proxy.kind_for_headers(request.headers))
+        return errors.error_response(fmt, 404, f"no route {request.method} {request.url.path}", "not_found")
+
+    async def admin_keys(request: Request) -> Response:
+        return await admin.keys(gw(), request)
+
+    async def admin_revoke(request: Request) -> Response:
+        return await admin.revoke(gw(), request)
+
+    async def admin_reload(request: Request) -> Response:
+        return await admin.reload(gw(), request)
+
+    routes = [Route(p, messages, methods=["POST"]) for p in proxy.ROUTES]
+    routes += [
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/", root, methods=["GET", "HEAD"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/admin/keys", admin_keys, methods=["GET", "POST"]),
+        Route("/admin/keys/{key_id}", admin_revoke, methods=["DELETE"]),
+        Route("/admin/reload", admin_reload, methods=["POST"]),
+    ]
+    exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
+
+
+def _wrap(fn: Any) -> Any:
+    async def handler(request: Request, exc: Exception) -> Response:
+        return await fn(request)
+    return handler
+
+
+def _reload(g: Gateway, why: str) -> None:
+    error = g.holder.reload()
+    if error is None:
+        g.upstreams = build_upstreams(g.holder.active.loaded.policy)  # old clients finish their streams
+        log.warning("policy reloaded (%s) from %s", why, g.holder.active.loaded.source)
+    else:
+        log.error("policy reload refused (%s); keeping the current policy:\n%s", why, error)
+
+
+async def _watch_policy(g: Gateway) -> None:
+    """Reload when the policy file changes on disk; a bad file is refused, the old one stays."""
+    last_error: str | None = None
+    while True:
+        await asyncio.sleep(RELOAD_CHECK_S)
+        holder = g.holder
+        if holder.path is None:
+            continue
+        before = holder.active
+        error = await anyio.to_thread.run_sync(holder.reload_if_changed)
+        if error is not None and str(error) != last_error:
+            last_error = str(error)
+            log.error("policy file changed but is invalid; keeping the current policy:\n%s", error)
+        elif holder.active is not before:
+            last_error = None
+            g.upstreams = build_upstreams(holder.active.loaded.policy)
+            log.warning("policy reloaded from %s", holder.active.loaded.source)

@@ -1,0 +1,37 @@
+"""Cost of a request from its usage and the model's list price (prices.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from seawall.gateway.usage import Usage
+
+
+@cache
+def table() -> dict[str, dict[str, float]]:
+    raw = resources.files("seawall.gateway").joinpath("prices.toml").read_text("utf-8")
+    return {k: {f: float(v) for f, v in row.items()} for k, row in tomllib.loads(raw).items()}
+
+
+def price_of(model: str | None) -> dict[str, float] | None:
+    if not model:
+        return None
+    name = model.lower()
+    best = max((p for p in table() if name.startswith(p)), key=len, default=None)
+    return table()[best] if best else None
+
+
+def cost_usd(model: str | None, usage: Usage, cached_in_input: bool = False) -> float | None:
+    """USD for one request; None when the model's price is unknown or usage is missing.
+    `cached_in_input`: OpenAI counts cached tokens inside the input count, Anthropic apart from it."""
+    p = price_of(model)
+    if p is None or usage.input_tokens is None or usage.output_tokens is None:
+        return None
+    per = 1_000_000.0
+    fresh = usage.input_tokens - (usage.cache_read_tokens or 0) if cached_in_input else usage.input_tokens
+    cost = max(0, fresh) * p["input"] / per + usage.output_tokens * p["output"] / per
+    cost += (usage.cache_read_tokens or 0) * p.get("cache_read", p["input"]) / per
+    cost += (usage.cache_write_tokens or 0) * p.get("cache_write", p["input"]) / per
+    return round(cost, 8)

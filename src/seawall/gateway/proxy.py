@@ -1,0 +1,275 @@
+"""The request path: auth -> body -> adapter -> (inspection) -> upstream -> relay -> audit.
+
+Streams pass through chunk by chunk (a tap reads usage on the way); a client that disconnects
+cancels the upstream request; upstream errors come back as the provider sent them; gateway-side
+errors come back in the provider's error shape. Nothing of the content is logged or stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from seawall.audit.events import AuditEvent
+from seawall.audit.writer import AuditWriter
+from seawall.gateway import errors
+from seawall.gateway.adapters import anthropic, openai_chat, openai_responses
+from seawall.gateway.auth import KeyCache, Principal, presented_key
+from seawall.gateway.envelope import Envelope, ToolCall
+from seawall.gateway.metrics import Metrics
+from seawall.gateway.prices import cost_usd
+from seawall.gateway.upstream import DROP_RESPONSE, Upstream
+from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
+from seawall.policy.reload import PolicyHolder
+from seawall.store.db import Store
+
+log = logging.getLogger("seawall.gateway")
+
+# path -> (upstream kind, wire format, adapter)
+ROUTES: dict[str, tuple[str, str, Callable[[dict[str, Any]], Envelope]]] = {
+    "/v1/messages": ("anthropic", "anthropic", anthropic.parse),
+    "/v1/messages/count_tokens": ("anthropic", "anthropic", anthropic.parse),
+    "/v1/chat/completions": ("openai", "openai_chat", openai_chat.parse),
+    "/v1/responses": ("openai", "openai_responses", openai_responses.parse),
+}
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+
+
+class GatewayError(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+
+
+@dataclass
+class Gateway:
+    holder: PolicyHolder
+    store: Store
+    keys: KeyCache
+    upstreams: dict[str, Upstream]
+    writer: AuditWriter
+    metrics: Metrics = field(default_factory=Metrics)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def max_body(self) -> int:
+        return int(self.holder.active.loaded.policy.gateway.max_body_mb * 1024 * 1024)
+
+
+def error_format(kind: str) -> str:
+    return "anthropic" if kind == "anthropic" else "openai"
+
+
+def kind_for_headers(headers: Any) -> str:
+    """Which provider a request without a known route is meant for (GET /v1/models, 404s)."""
+    return "anthropic" if "anthropic-version" in headers else "openai"
+
+
+async def handle(gw: Gateway, request: Request) -> Response:
+    path = request.url.path
+    kind, fmt, parse = ROUTES[path]
+    return await _proxy(gw, request, kind, fmt, parse)
+
+
+async def handle_models(gw: Gateway, request: Request) -> Response:
+    kind = kind_for_headers(request.headers)
+    return await _proxy(gw, request, kind, "anthropic" if kind == "anthropic" else "openai_chat", None)
+
+
+async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
+                 parse: Callable[[dict[str, Any]], Envelope] | None) -> Response:
+    t0 = time.perf_counter()
+    efmt = error_format(kind)
+    path = request.url.path
+    event = AuditEvent(request_id="req_" + uuid.uuid4().hex[:24], route=path, status=0, duration_ms=0.0,
+                       provider=kind, session_id=_session_id(request))
+    env: Envelope | None = None
+    try:
+        principal = await _authenticate(gw, request)
+        event.user, event.team, event.key_id = principal.user, principal.team, principal.key_id
+        body = b""
+        if request.method == "POST":
+            body = await _read_body(request, gw.max_body)
+            env = _envelope(body, parse) if parse else None
+            if env is not None:
+                event.model, event.stream = env.model, env.stream
+                event.tool_calls = _tool_rows(env.tool_calls, "request", gw)
+        upstream = gw.upstreams.get(kind)
+        if upstream is None:
+            raise GatewayError(502, f"no upstream provider is configured for {kind}", "no_upstream")
+        if not upstream.api_key:
+            raise GatewayError(502, f"the gateway has no API key for {upstream.name}; set it in the policy "
+                               "(providers.*.api_key, e.g. ${ANTHROPIC_API_KEY})", "no_upstream_key")
+        forward = orjson.dumps(env.body) if env is not None and env.modified else body
+        t_up = time.perf_counter()
+        try:
+            resp = await upstream.open(request.method, path, request.url.query, request.headers, forward)
+        except httpx.TimeoutException:
+            raise GatewayError(504, f"{upstream.name} did not answer in time", "upstream_timeout") from None
+        except httpx.HTTPError as exc:
+            raise GatewayError(502, f"{upstream.name} is unreachable ({type(exc).__name__})",
+                               "upstream_unreachable") from None
+        event.upstream_ms = (time.perf_counter() - t_up) * 1000
+        gw.metrics.upstream_ttfb.labels(kind).observe(event.upstream_ms / 1000)
+        headers = {k: v for k, v in resp.headers.items() if k.lower() not in DROP_RESPONSE}
+        headers["x-seawall-request-id"] = event.request_id
+        ctype = resp.headers.get("content-type", "")
+        if resp.status_code == 200 and "text/event-stream" in ctype:
+            return StreamingResponse(_relay(gw, resp, fmt, env, event, t0), status_code=200, headers=headers)
+        try:
+            content = await _read_answer(resp)
+        except httpx.TimeoutException:
+            raise GatewayError(504, f"{upstream.name} stopped answering", "upstream_timeout") from None
+        except httpx.HTTPError:
+            raise GatewayError(502, f"{upstream.name} closed the connection mid-answer",
+                               "upstream_cut") from None
+        finally:
+            await resp.aclose()
+        event.status = resp.status_code
+        if resp.status_code == 200 and parse is not None and not path.endswith("count_tokens"):
+            _settle(gw, event, env, from_body(fmt, content), "request")
+        elif resp.status_code >= 400:
+            event.error_code = f"upstream_{resp.status_code}"
+        _finish(gw, event, t0)
+        return Response(content, status_code=resp.status_code, headers=headers)
+    except GatewayError as exc:
+        event.status = exc.status
+        event.error_code = exc.code
+        event.decision = "block" if exc.status in (401, 403) else "error"
+        gw.metrics.errors.labels(exc.code).inc()
+        _finish(gw, event, t0)
+        return errors.error_response(efmt, exc.status, exc.message, exc.code,
+                                     {"x-seawall-request-id": event.request_id, **exc.headers})
+
+
+async def _authenticate(gw: Gateway, request: Request) -> Principal:
+    key = presented_key(request.headers)
+    if not key:
+        raise GatewayError(401, "missing API key: send your seawall key as x-api-key or Authorization: Bearer",
+                           "missing_key")
+    principal = await gw.keys.principal(key)
+    if principal is None:
+        raise GatewayError(401, "invalid or revoked seawall key", "invalid_key")
+    return principal
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        raise GatewayError(415, "compressed request bodies are not supported", "compressed_body")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise GatewayError(413, f"request body larger than {limit} bytes", "body_too_large")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise GatewayError(413, f"request body larger than {limit} bytes", "body_too_large")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _envelope(body: bytes, parse: Callable[[dict[str, Any]], Envelope]) -> Envelope:
+    if not body:
+        raise GatewayError(400, "empty request body: expected a JSON object", "invalid_json")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise GatewayError(400, f"request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})",
+                           "invalid_json") from None
+    if not isinstance(data, dict):
+        raise GatewayError(400, "request body must be a JSON object", "invalid_json")
+    return parse(data)
+
+
+async def _read_answer(resp: httpx.Response) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in resp.aiter_raw():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise GatewayError(502, "upstream answer too large", "answer_too_large")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | None, event: AuditEvent,
+                 t0: float) -> AsyncIterator[bytes]:
+    tap = StreamTap(fmt)
+    gw.metrics.open_streams.inc()
+    event.status = 200
+    try:
+        async for chunk in resp.aiter_raw():
+            tap.feed(chunk)
+            yield chunk
+        if not tap.completed:
+            event.error_code = "upstream_stream_incomplete"
+            yield errors.stream_error_event(fmt, "the upstream stream ended before its final event")
+    except httpx.TimeoutException:
+        event.error_code = "upstream_timeout"
+        yield errors.stream_error_event(fmt, "the upstream provider stopped sending (timeout)")
+    except httpx.HTTPError:
+        event.error_code = "upstream_stream_cut"
+        yield errors.stream_error_event(fmt, "the upstream provider cut the stream")
+    except (anyio.get_cancelled_exc_class(), GeneratorExit):
+        event.error_code = "client_disconnected"
+        raise
+    finally:
+        gw.metrics.open_streams.dec()
+        with anyio.CancelScope(shield=True):
+            await resp.aclose()
+        _settle(gw, event, env, tap.answer, "stream")
+        _finish(gw, event, t0)
+
+
+def _settle(gw: Gateway, event: AuditEvent, env: Envelope | None, answer: Answer, _how: str) -> None:
+    """Usage, cost and the model's tool calls into the audit event (estimates when not reported)."""
+    u = answer.usage
+    if u.input_tokens is None and env is not None:
+        u.input_tokens = estimate_tokens(sum(len(s.text) for s in env.segments))
+        u.estimated = True
+    if u.output_tokens is None:
+        u.output_tokens = estimate_tokens(answer.text_chars)
+        u.estimated = True
+    event.model = answer.model or event.model
+    event.input_tokens, event.output_tokens = u.input_tokens, u.output_tokens
+    event.cache_read_tokens, event.cache_write_tokens = u.cache_read_tokens, u.cache_write_tokens
+    event.usage_estimated = u.estimated
+    event.cost_usd = cost_usd(event.model, u, cached_in_input=event.provider == "openai")
+    event.tool_calls = event.tool_calls + _tool_rows(answer.tool_calls, "answer", gw)
+    provider = event.provider or "?"
+    gw.metrics.tokens.labels(provider, "input").inc(u.input_tokens or 0)
+    gw.metrics.tokens.labels(provider, "output").inc(u.output_tokens or 0)
+
+
+def _tool_rows(calls: list[ToolCall], side: str, gw: Gateway) -> list[dict[str, Any]]:
+    record_paths = gw.holder.active.loaded.policy.audit.record_paths
+    return [{"name": c.name, "side": side, "paths": list(c.paths) if record_paths else []} for c in calls]
+
+
+def _finish(gw: Gateway, event: AuditEvent, t0: float) -> None:
+    event.duration_ms = round((time.perf_counter() - t0) * 1000, 3)
+    gw.metrics.requests.labels(event.route, event.provider or "-", str(event.status)).inc()
+    gw.metrics.duration.labels(event.route).observe(event.duration_ms / 1000)
+    gw.writer.submit(event)
+    gw.metrics.audit_dropped.set(gw.writer.dropped)
+    log.info("%s %s %s %d %.1fms%s", event.request_id, event.user or "-", event.route, event.status,
+             event.duration_ms, f" error={event.error_code}" if event.error_code else "")
+
+
+def _session_id(request: Request) -> str | None:
+    sid = request.headers.get("x-claude-code-session-id") or request.headers.get("x-session-id")
+    return sid[:128] if sid else None
