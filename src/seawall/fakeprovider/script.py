@@ -16,7 +16,8 @@ from typing import Any
 
 DEFAULT_TEXT = "Hello from the fake provider."
 DEFAULT_CHUNKS = 3
-_DIRECTIVE = re.compile(r"\[\[fake:(.*?)\]\]", re.DOTALL)
+# quoted words may hold "]]" (a redaction placeholder inside a tool input, say)
+_DIRECTIVE = re.compile(r"\[\[fake:((?:'[^']*'|\"[^\"]*\"|[^'\"\]]|\](?!\]))*)\]\]", re.DOTALL)
 _FLAGS = {"hang", "echo"}
 _KEYS = {"tool", "input", "delay", "chunk_delay", "cut_after", "status", "retry_after", "text", "chunks",
          "cache_read", "cache_write"} | _FLAGS
@@ -86,7 +87,10 @@ def split_chunks(text: str, n: int) -> list[str]:
 def parse_script(text: str) -> Script:
     """Read every `[[fake:...]]` block of `text` into one Script."""
     script = Script()
-    for match in _DIRECTIVE.finditer(text):
+    matches = list(_DIRECTIVE.finditer(text))
+    if text.count("[[fake:") > len(matches):
+        raise DirectiveError("fake directive not closed (an unbalanced quote, or a missing ']]')")
+    for match in matches:
         try:
             words = shlex.split(match.group(1))
         except ValueError as exc:

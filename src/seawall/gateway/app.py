@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from typing import Any
@@ -53,7 +56,8 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         pol = holder.active.loaded.policy
         st: Store = store if store is not None else await anyio.to_thread.run_sync(open_store, pol.store)
         writer = AuditWriter(st, pol.gateway.audit_batch, pol.gateway.audit_flush_s)
-        g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer)
+        g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer,
+                    redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
         state["gw"] = g
         app.state.gateway = g
         watcher = asyncio.create_task(_watch_policy(g))
@@ -121,6 +125,15 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     ]
     exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
+
+
+def redaction_key(store: Store) -> bytes:
+    """Keys the placeholders: $SEAWALL_REDACTION_KEY, else derived from the store's pepper, so every
+    replica sharing the store makes the same placeholder for the same value."""
+    env = os.environ.get("SEAWALL_REDACTION_KEY")
+    if env:
+        return env.encode()
+    return hmac.new(store.pepper(), b"seawall-redaction-v1", hashlib.sha256).digest()
 
 
 def _wrap(fn: Any) -> Any:

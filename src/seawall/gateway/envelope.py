@@ -13,23 +13,25 @@ from typing import Any
 from seawall.detect.findings import Channel, Origin
 
 
-@dataclass(slots=True)
-class Segment:
-    text: str
-    origin: Origin
-    _set: Callable[[str], None]
-
-    def replace(self, text: str) -> None:
-        """Write new text back into the request body (e.g. after redaction)."""
-        self._set(text)
-        self.text = text
-
-
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     name: str
     paths: tuple[str, ...] = ()
     id: str | None = None
+    command: str | None = None  # a shell tool's command line (classified, never audited)
+
+
+@dataclass(slots=True)
+class Segment:
+    text: str
+    origin: Origin
+    _set: Callable[[str], None]
+    call: ToolCall | None = None  # for a tool result: the call it answers
+
+    def replace(self, text: str) -> None:
+        """Write new text back into the request body (e.g. after redaction)."""
+        self._set(text)
+        self.text = text
 
 
 @dataclass
@@ -55,6 +57,20 @@ def tool_paths(args: Any) -> tuple[str, ...]:
     if isinstance(paths, list):
         out.extend(p for p in paths if isinstance(p, str))
     return tuple(out)
+
+
+def tool_command(args: Any) -> str | None:
+    """The command line of a shell tool call: a string, or an argv list (Codex: ["bash", "-lc", "..."])."""
+    if not isinstance(args, dict):
+        return None
+    cmd = args.get("command") if "command" in args else args.get("cmd")
+    if isinstance(cmd, str):
+        return cmd
+    if isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
+        import shlex
+
+        return shlex.join(cmd)
+    return None
 
 
 def setter(container: Any, key: Any) -> Callable[[str], None]:

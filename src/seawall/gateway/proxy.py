@@ -26,11 +26,14 @@ from seawall.gateway import errors
 from seawall.gateway.adapters import anthropic, openai_chat, openai_responses
 from seawall.gateway.auth import KeyCache, Principal, presented_key
 from seawall.gateway.envelope import Envelope, ToolCall
+from seawall.gateway.inspect import Inspector
 from seawall.gateway.metrics import Metrics
 from seawall.gateway.prices import cost_usd
 from seawall.gateway.upstream import DROP_RESPONSE, Upstream
 from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
 from seawall.policy.reload import PolicyHolder
+from seawall.redact.restore import SSERewriter, restore_body
+from seawall.redact.vault import Vault
 from seawall.store.db import Store
 
 log = logging.getLogger("seawall.gateway")
@@ -61,6 +64,8 @@ class Gateway:
     keys: KeyCache
     upstreams: dict[str, Upstream]
     writer: AuditWriter
+    redaction_key: bytes = b""
+    inspector: Inspector = field(default_factory=Inspector)
     metrics: Metrics = field(default_factory=Metrics)
     started: float = field(default_factory=time.monotonic)
 
@@ -97,6 +102,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
     event = AuditEvent(request_id="req_" + uuid.uuid4().hex[:24], route=path, status=0, duration_ms=0.0,
                        provider=kind, session_id=_session_id(request))
     env: Envelope | None = None
+    vault = Vault(gw.redaction_key)
     try:
         principal = await _authenticate(gw, request)
         event.user, event.team, event.key_id = principal.user, principal.team, principal.key_id
@@ -107,6 +113,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
             if env is not None:
                 event.model, event.stream = env.model, env.stream
                 event.tool_calls = _tool_rows(env.tool_calls, "request", gw)
+                if event.session_id is None:
+                    event.session_id = _metadata_session(env.body)
+                _inspect(gw, env, vault, event)
         upstream = gw.upstreams.get(kind)
         if upstream is None:
             raise GatewayError(502, f"no upstream provider is configured for {kind}", "no_upstream")
@@ -128,7 +137,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         headers["x-seawall-request-id"] = event.request_id
         ctype = resp.headers.get("content-type", "")
         if resp.status_code == 200 and "text/event-stream" in ctype:
-            return StreamingResponse(_relay(gw, resp, fmt, env, event, t0), status_code=200, headers=headers)
+            return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault), status_code=200, headers=headers)
         try:
             content = await _read_answer(resp)
         except httpx.TimeoutException:
@@ -141,6 +150,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         event.status = resp.status_code
         if resp.status_code == 200 and parse is not None and not path.endswith("count_tokens"):
             _settle(gw, event, env, from_body(fmt, content), "request")
+            content = restore_body(content, vault)
         elif resp.status_code >= 400:
             event.error_code = f"upstream_{resp.status_code}"
         _finish(gw, event, t0)
@@ -148,7 +158,8 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
     except GatewayError as exc:
         event.status = exc.status
         event.error_code = exc.code
-        event.decision = "block" if exc.status in (401, 403) else "error"
+        if event.decision == "allow" or exc.status == 401:
+            event.decision = "block" if exc.status in (401, 403) else "error"
         gw.metrics.errors.labels(exc.code).inc()
         _finish(gw, event, t0)
         return errors.error_response(efmt, exc.status, exc.message, exc.code,
@@ -207,14 +218,20 @@ async def _read_answer(resp: httpx.Response) -> bytes:
 
 
 async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | None, event: AuditEvent,
-                 t0: float) -> AsyncIterator[bytes]:
+                 t0: float, vault: Vault) -> AsyncIterator[bytes]:
     tap = StreamTap(fmt)
+    rewriter = SSERewriter(fmt, vault) if vault else None
     gw.metrics.open_streams.inc()
     event.status = 200
     try:
         async for chunk in resp.aiter_raw():
             tap.feed(chunk)
-            yield chunk
+            if rewriter is None:
+                yield chunk
+            elif out := rewriter.feed(chunk):
+                yield out
+        if rewriter is not None and (rest := rewriter.flush()):
+            yield rest
         if not tap.completed:
             event.error_code = "upstream_stream_incomplete"
             yield errors.stream_error_event(fmt, "the upstream stream ended before its final event")
@@ -268,6 +285,49 @@ def _finish(gw: Gateway, event: AuditEvent, t0: float) -> None:
     gw.metrics.audit_dropped.set(gw.writer.dropped)
     log.info("%s %s %s %d %.1fms%s", event.request_id, event.user or "-", event.route, event.status,
              event.duration_ms, f" error={event.error_code}" if event.error_code else "")
+
+
+def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> None:
+    """Apply the policy to the request's content; errors and overruns go to the policy's on_error."""
+    engine = gw.holder.active.engine
+    pol = engine.policy
+    t = time.perf_counter()
+    try:
+        insp = gw.inspector.run(env, engine, vault)
+    except Exception as exc:  # a detector or adapter bug must not let content through unchecked
+        log.error("inspection failed (%s) on %s", type(exc).__name__, event.request_id)
+        if pol.on_error == "block":
+            raise GatewayError(503, "seawall could not inspect this request and the policy fails closed",
+                               "inspection_error") from None
+        event.error_code = "inspection_error"
+        return
+    took_ms = (time.perf_counter() - t) * 1000
+    event.tiers = sorted(insp.tiers)
+    event.rule_ids = insp.rule_ids
+    event.decision = insp.action.value
+    if took_ms > pol.gateway.inspect_budget_ms and pol.on_error == "block":
+        raise GatewayError(503, f"inspection took {took_ms:.0f} ms, over the policy's budget; failing closed",
+                           "inspection_budget")
+    if insp.refuse:
+        event.decision = "block"
+        raise GatewayError(403, f"blocked by the seawall policy: {insp.refuse}", "policy_block")
+    if insp.route_local and "local" in pol.providers:
+        # local routing arrives with the next slice; until then confidential content is not sent anywhere
+        raise GatewayError(403, "this request holds confidential content that may only go to a local model; "
+                           "local routing is not available in this gateway yet", "route_local_unavailable")
+
+
+def _metadata_session(body: dict[str, Any]) -> str | None:
+    """Claude Code's metadata.user_id is a JSON string holding session_id."""
+    meta = body.get("metadata")
+    raw = meta.get("user_id") if isinstance(meta, dict) else None
+    if not isinstance(raw, str) or "session_id" not in raw:
+        return None
+    try:
+        sid = orjson.loads(raw).get("session_id")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return sid[:128] if isinstance(sid, str) and sid else None
 
 
 def _session_id(request: Request) -> str | None:

@@ -32,6 +32,10 @@ class Context:
     channel: str | None = None  # where findings came from (user_prompt, tool_result, file, ...)
     user: str | None = None
     team: str | None = None
+    root: str | None = None  # the developer's project root when known (else the policy's)
+
+
+CONTENT_CHANNELS = frozenset({None, "tool_result", "file"})  # where content rules raise a tier
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +76,23 @@ class Engine:
         self._net_allow = None if t.network.allow_domains is None else [
             (e, domains.normal_entry(e)) for e in t.network.allow_domains]
         self._custom = {f"custom.{c.name}": c.action for c in policy.redaction.custom}
+        self._roots: dict[str, Classifier] = {}
         self._content = [
             (i, r, frozenset(r.families), None if r.kinds is None else frozenset(r.kinds),
              _SEVERITY_RANK[r.min_severity])
             for i, r in enumerate(policy.classification.content)
         ]
+
+    def classifier_for(self, root: str | None) -> Classifier:
+        """The policy's classifier, or one rooted at a client's project directory (cached)."""
+        if not root or root == self.root:
+            return self.classifier
+        found = self._roots.get(root)
+        if found is None:
+            if len(self._roots) > 256:
+                self._roots.clear()
+            found = self._roots[root] = Classifier(self.policy.classification, root)
+        return found
 
     def tier_action(self, tier: Tier) -> Action:
         return self.policy.classification.actions[tier]
@@ -89,13 +105,14 @@ def decide(engine: Engine, ctx: Context, resolve: bool = True) -> Decision:
     tier: Tier | None = None
     seen_paths: list[str] = []
     fail = Action.BLOCK if engine.policy.on_error == "block" else Action.LOG
+    classifier = engine.classifier_for(ctx.root)
 
     def add_path(raw: str, how: str, quiet: bool = False) -> None:
         """Classify a path. `quiet`: count it only when its tier does more than allow or log
         (command arguments: `echo hello` names no file worth a reason)."""
         nonlocal tier
         try:
-            t, glob, norm = engine.classifier.tier_of(raw, resolve)
+            t, glob, norm = classifier.tier_of(raw, resolve)
         except ValueError as exc:
             reasons.append(Reason("on_error", fail, f"{how}: unusable path ({exc})"))
             return
@@ -211,6 +228,8 @@ def _finding_rules(engine: Engine, ctx: Context, reasons: list[Reason], tier: Ti
             channel_ok = ctx.channel is None or ctx.channel in pol.injection.channels
             if channel_ok and f.confidence >= pol.injection.threshold:
                 note("injection", pol.injection.action, f.kind)
+        if ctx.channel not in CONTENT_CHANNELS:
+            continue
         for i, rule, fams, kinds, min_rank in engine._content:
             if fam.value in fams and (kinds is None or f.kind in kinds) and f.severity.rank >= min_rank:
                 if tier is None or rule.tier.rank > tier.rank:

@@ -89,6 +89,7 @@ class Classification(Strict):
     tiers: dict[Tier, list[Annotated[str, Field(min_length=1)]]] = Field(default_factory=dict)
     actions: dict[Tier, Action] = Field(default_factory=_default_actions)
     content: list[ContentRule] = Field(default_factory=list)
+    block: Literal["notice", "refuse"] = "notice"  # a blocked tool result: replaced by a notice, or refused
 
     @field_validator("actions")
     @classmethod
@@ -193,6 +194,8 @@ class Audit(Strict):
 
 
 class Gateway(Strict):
+    force_no_store: bool = False  # set OpenAI's `store: false` on every request
+    inspect_budget_ms: Annotated[float, Field(gt=0, le=60000)] = 2000.0  # beyond it, on_error decides
     max_body_mb: Annotated[float, Field(gt=0, le=1024)] = 32.0
     admin_token: str | None = None  # enables /admin; write it as ${SEAWALL_ADMIN_TOKEN}
     key_cache_s: Annotated[float, Field(ge=0, le=3600)] = 30.0

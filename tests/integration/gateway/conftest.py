@@ -26,6 +26,7 @@ def gateway(fake: FakeProvider, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(autouse=True)
 def _clear(fake: FakeProvider, request: pytest.FixtureRequest) -> None:
     fake.clear()
-    if "gateway" in request.fixturenames:
-        request.getfixturevalue("gateway").mark()
+    for name in ("gateway", "gw"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).mark()
 

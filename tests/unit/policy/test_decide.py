@@ -116,9 +116,14 @@ def _finding(family: Family, kind: str, severity: Severity = Severity.HIGH, conf
 
 
 def test_findings(starter_engine: Engine) -> None:
+    key = _finding(Family.SECRET, "openssh-private-key", Severity.CRITICAL)
+    d = decide(starter_engine, Context(path="notes.txt", findings=[key], channel="tool_result"))
+    assert d.action is Action.BLOCK and d.tier is Tier.RESTRICTED  # content rule raises the tier
+    d = decide(starter_engine, Context(findings=[key], channel="user_prompt"))
+    assert d.action is Action.REDACT and d.tier is None  # content rules are for what tools read
     secret = _finding(Family.SECRET, "aws-access-key-id", Severity.CRITICAL)
     d = decide(starter_engine, Context(path="src/app.py", findings=[secret]))
-    assert d.action is Action.BLOCK and d.tier is Tier.RESTRICTED  # content rule raises the tier
+    assert d.action is Action.REDACT and d.tier is Tier.INTERNAL
     low_secret = _finding(Family.SECRET, "generic-password", Severity.MEDIUM)
     d = decide(starter_engine, Context(path="src/app.py", findings=[low_secret]))
     assert d.action is Action.REDACT and d.tier is Tier.INTERNAL

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from seawall.detect.findings import Channel
-from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_paths
+from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_command, tool_paths
 
 
 def parse(body: dict[str, Any]) -> Envelope:
@@ -46,7 +46,9 @@ def parse(body: dict[str, Any]) -> Envelope:
             if kind == "text" and isinstance(block.get("text"), str):
                 segs.append(Segment(block["text"], origin(channel, mi, bi), setter(block, "text")))
             elif kind == "tool_use":
-                call = ToolCall(_str(block.get("name")) or "?", tool_paths(block.get("input")), _str(block.get("id")))
+                args = block.get("input")
+                call = ToolCall(_str(block.get("name")) or "?", tool_paths(args), _str(block.get("id")),
+                                tool_command(args))
                 if call.id:
                     names[call.id] = call
                 if role == "assistant" and mi == last_assistant:
@@ -59,12 +61,12 @@ def parse(body: dict[str, Any]) -> Envelope:
                 inner = block.get("content")
                 if isinstance(inner, str):
                     segs.append(Segment(inner, origin(Channel.TOOL_RESULT, mi, bi, tool, path),
-                                        setter(block, "content")))
+                                        setter(block, "content"), found))
                 elif isinstance(inner, list):
                     for sub in inner:
                         if isinstance(sub, dict) and sub.get("type") == "text" and isinstance(sub.get("text"), str):
                             segs.append(Segment(sub["text"], origin(Channel.TOOL_RESULT, mi, bi, tool, path),
-                                                setter(sub, "text")))
+                                                setter(sub, "text"), found))
     return env
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from seawall.detect.findings import Channel
-from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_paths
+from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_command, tool_paths
 
 _CHANNEL = {"system": Channel.SYSTEM, "developer": Channel.SYSTEM, "assistant": Channel.RESPONSE,
             "tool": Channel.TOOL_RESULT, "function": Channel.TOOL_RESULT}
@@ -34,19 +34,20 @@ def parse(body: dict[str, Any]) -> Envelope:
         path = call.paths[0] if call and call.paths else None
         content = msg.get("content")
         if isinstance(content, str):
-            env.segments.append(Segment(content, origin(channel, mi, tool=tool, path=path), setter(msg, "content")))
+            env.segments.append(Segment(content, origin(channel, mi, tool=tool, path=path), setter(msg, "content"),
+                                        call))
         elif isinstance(content, list):
             for bi, part in enumerate(content):
                 if isinstance(part, dict) and part.get("type") in ("text", "input_text") \
                         and isinstance(part.get("text"), str):
                     env.segments.append(Segment(part["text"], origin(channel, mi, bi, tool, path),
-                                                setter(part, "text")))
+                                                setter(part, "text"), call))
         for ti, tc in enumerate(msg.get("tool_calls") or []):
             fn = tc.get("function") if isinstance(tc, dict) else None
             if not isinstance(fn, dict):
                 continue
             args = _json_object(fn.get("arguments"))
-            call = ToolCall(str(fn.get("name") or "?"), tool_paths(args), tc.get("id"))
+            call = ToolCall(str(fn.get("name") or "?"), tool_paths(args), tc.get("id"), tool_command(args))
             if call.id:
                 calls[call.id] = call
             if mi == last_assistant:

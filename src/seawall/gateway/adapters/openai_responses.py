@@ -7,7 +7,7 @@ from typing import Any
 
 from seawall.detect.findings import Channel
 from seawall.gateway.adapters.openai_chat import _json_object
-from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_paths
+from seawall.gateway.envelope import Envelope, Segment, ToolCall, origin, setter, tool_command, tool_paths
 
 _ROLE = {"system": Channel.SYSTEM, "developer": Channel.SYSTEM, "assistant": Channel.RESPONSE}
 
@@ -41,7 +41,7 @@ def parse(body: dict[str, Any]) -> Envelope:
                         env.segments.append(Segment(part["text"], origin(channel, ii, bi), setter(part, "text")))
         elif kind == "function_call":
             args = _json_object(item.get("arguments"))
-            call = ToolCall(str(item.get("name") or "?"), tool_paths(args), item.get("call_id"))
+            call = ToolCall(str(item.get("name") or "?"), tool_paths(args), item.get("call_id"), tool_command(args))
             if call.id:
                 calls[call.id] = call
             env.tool_calls.append(call)
@@ -53,5 +53,5 @@ def parse(body: dict[str, Any]) -> Envelope:
             if isinstance(item.get("output"), str):
                 env.segments.append(Segment(item["output"], origin(
                     Channel.TOOL_RESULT, ii, tool=found.name if found else None,
-                    path=found.paths[0] if found and found.paths else None), setter(item, "output")))
+                    path=found.paths[0] if found and found.paths else None), setter(item, "output"), found))
     return env

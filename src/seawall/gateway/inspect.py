@@ -1,0 +1,252 @@
+"""Inspection: every segment of a request through the detectors and decide(), then the policy's
+actions applied in place: redact (reversibly), withhold a tool result, refuse, route locally.
+
+Tool results are classified by the call they answer: the path of Read/Edit/Grep-style tools and the
+files a shell command names (parsed by the policy's command parser). Claude Code's Read results carry
+`N<TAB>` before every line; detection runs on the text without those prefixes and maps spans back.
+Detection results are cached by segment hash, since a conversation resends its history every turn.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from seawall.detect.findings import Channel, Detector, Finding, Origin
+from seawall.detect.pii.custom import CustomPattern, CustomPatternDetector
+from seawall.detect.registry import get as get_detector
+from seawall.gateway.envelope import Envelope, Segment
+from seawall.policy.decide import Context, Decision, Engine, decide
+from seawall.policy.schema import Action, Policy
+
+_NUMBERED = re.compile(r"\d{1,9}\t")
+_PRIMARY_DIR = re.compile(r"Primary working directory: ([^\n]+)")
+_FAMILY_FIELD = {"secret": "secrets", "pii": "pii"}
+
+
+@dataclass
+class Inspection:
+    action: Action = Action.ALLOW
+    tiers: set[str] = field(default_factory=set)
+    rule_ids: list[str] = field(default_factory=list)
+    refuse: str | None = None  # why the whole request is refused
+    route_local: bool = False
+    withheld: int = 0  # tool results replaced by a notice
+    redacted: int = 0  # values replaced by placeholders
+    removed_tools: list[str] = field(default_factory=list)
+
+    def note(self, d: Decision) -> None:
+        if d.action.rank > self.action.rank:
+            self.action = d.action
+        if d.tier is not None:
+            self.tiers.add(d.tier.value)
+        for r in d.reasons:
+            if r.action is not Action.ALLOW and r.rule not in self.rule_ids:
+                self.rule_ids.append(r.rule)
+
+
+class NumberedText:
+    """Text whose lines all start with `N<TAB>`: the text without the prefixes, and offsets back."""
+
+    def __init__(self, text: str) -> None:
+        self.plain_parts: list[str] = []
+        self._plain_starts: list[int] = []
+        self._orig_starts: list[int] = []
+        pos = plain = 0
+        for line in text.split("\n"):
+            m = _NUMBERED.match(line)
+            cut = m.end() if m else 0
+            self._plain_starts.append(plain)
+            self._orig_starts.append(pos + cut)
+            self.plain_parts.append(line[cut:])
+            plain += len(line) - cut + 1
+            pos += len(line) + 1
+        self.plain = "\n".join(self.plain_parts)
+
+    @staticmethod
+    def applies(text: str) -> bool:
+        lines = text.split("\n")
+        numbered = sum(1 for line in lines if _NUMBERED.match(line))
+        return numbered >= 1 and numbered >= len(lines) - 1 and all(_NUMBERED.match(x) or x == "" for x in lines)
+
+    def to_orig(self, plain_pos: int) -> int:
+        i = bisect.bisect_right(self._plain_starts, plain_pos) - 1
+        return self._orig_starts[i] + (plain_pos - self._plain_starts[i])
+
+
+class DetectionCache:
+    """sha256(text) -> findings, least recently used out, bounded."""
+
+    def __init__(self, entries: int = 50_000) -> None:
+        self.entries = entries
+        self._data: OrderedDict[bytes, list[Finding]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def findings(self, text: str, detectors: list[Detector], tag: str) -> list[Finding]:
+        key = hashlib.sha256(tag.encode() + b"\x00" + text.encode("utf-8", "surrogatepass")).digest()
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return found
+        out: list[Finding] = []
+        for det in detectors:
+            out.extend(det.scan(text, None))
+        out.sort(key=lambda f: (f.span.start, -(f.span.end - f.span.start)))
+        with self._lock:
+            self.misses += 1
+            self._data[key] = out
+            if len(self._data) > self.entries:
+                self._data.popitem(last=False)
+        return out
+
+
+class Inspector:
+    def __init__(self, cache: DetectionCache | None = None) -> None:
+        self.cache = cache or DetectionCache()
+        self._custom: dict[int, tuple[list[Detector], str]] = {}
+
+    def detectors(self, policy: Policy) -> tuple[list[Detector], str]:
+        """Built-in detectors plus the policy's custom patterns; the tag keys the cache."""
+        key = id(policy)
+        found = self._custom.get(key)
+        if found is None:
+            dets: list[Detector] = [get_detector("secrets"), get_detector("pii")]
+            specs = policy.redaction.custom
+            if specs:
+                dets.append(CustomPatternDetector(CustomPattern(c.name, c.pattern) for c in specs))
+            tag = hashlib.sha256(repr([(c.name, c.pattern) for c in specs]).encode()).hexdigest()[:16]
+            if len(self._custom) > 8:
+                self._custom.clear()
+            found = self._custom[key] = (dets, tag)
+        return found
+
+    def run(self, env: Envelope, engine: Engine, vault: Any) -> Inspection:
+        pol = engine.policy
+        result = Inspection()
+        self._tool_control(env, engine, result)
+        if pol.gateway.force_no_store and env.fmt in ("openai_chat", "openai_responses") \
+                and env.body.get("store") is not False:
+            env.body["store"] = False
+            env.modified = True
+        detectors, tag = self.detectors(pol)
+        root = project_root(env)
+        for seg in env.segments:
+            self._segment(seg, env, engine, detectors, tag, root, vault, result)
+        return result
+
+    def _tool_control(self, env: Envelope, engine: Engine, result: Inspection) -> None:
+        tools = env.body.get("tools")
+        if not isinstance(tools, list) or not tools:
+            return
+        kept = []
+        for tool in tools:
+            name = _tool_name(tool)
+            d = decide(engine, Context(tool=name), resolve=False) if name else None
+            if d is not None and d.blocked:
+                result.removed_tools.append(name or "?")
+                result.note(d)
+            else:
+                kept.append(tool)
+        if len(kept) != len(tools):
+            env.body["tools"] = kept
+            env.modified = True
+
+    def _segment(self, seg: Segment, env: Envelope, engine: Engine, detectors: list[Detector], tag: str,
+                 root: str | None, vault: Any, result: Inspection) -> None:
+        text = seg.text
+        channel = seg.origin.channel
+        numbered = NumberedText(text) if channel is Channel.TOOL_RESULT and NumberedText.applies(text) else None
+        scanned = numbered.plain if numbered else text
+        findings = self.cache.findings(scanned, detectors, tag) if scanned.strip() else []
+        call = seg.call if channel is Channel.TOOL_RESULT else None
+        ctx = Context(path=call.paths[0] if call and call.paths else None,
+                      command=call.command if call else None, findings=findings, channel=channel.value, root=root)
+        if not findings and ctx.path is None and ctx.command is None:
+            return
+        d = decide(engine, ctx, resolve=False)
+        result.note(d)
+        pol = engine.policy
+        action = d.action
+        if action is Action.ROUTE_LOCAL:
+            result.route_local = True
+        if action is Action.BLOCK or (action is Action.ROUTE_LOCAL and "local" not in pol.providers):
+            if channel is Channel.TOOL_RESULT and pol.classification.block == "notice":
+                seg.replace(withheld_notice(d))
+                env.modified = True
+                result.withheld += 1
+                return
+            result.refuse = result.refuse or _why(d)
+            return
+        to_redact = [f for f in findings if finding_action(pol, f) is Action.REDACT]
+        if to_redact:
+            seg.replace(_redact(text, scanned, numbered, to_redact, vault))
+            env.modified = True
+            result.redacted += len(to_redact)
+
+
+def finding_action(pol: Policy, f: Finding) -> Action:
+    if f.rule_id.startswith("custom."):
+        name = f.rule_id[len("custom."):]
+        return next((c.action for c in pol.redaction.custom if c.name == name), Action.REDACT)
+    attr = _FAMILY_FIELD.get(f.family.value)
+    return getattr(pol.redaction, attr) if attr else Action.ALLOW
+
+
+def _redact(text: str, scanned: str, numbered: NumberedText | None, findings: list[Finding], vault: Any) -> str:
+    out: list[str] = []
+    pos = 0
+    last_end = -1
+    for f in findings:
+        s, e = f.span.start, f.span.end
+        if s < last_end:
+            continue  # overlaps a span already replaced
+        last_end = e
+        value = scanned[s:e]
+        os_, oe = (numbered.to_orig(s), numbered.to_orig(e - 1) + 1) if numbered else (s, e)
+        out.append(text[pos:os_])
+        out.append(vault.placeholder(f.kind, value))
+        pos = oe
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def withheld_notice(d: Decision) -> str:
+    return (f"[seawall] This tool result was withheld by the security policy ({_why(d)}). Its content was not "
+            "sent. Do not try to read it another way; ask the user if it is needed.")
+
+
+def _why(d: Decision) -> str:
+    top = [r for r in d.reasons if r.action is d.action][:2]
+    return "; ".join(f"{r.rule}: {r.detail}" for r in top) or d.action.value
+
+
+def project_root(env: Envelope) -> str | None:
+    """The developer's project directory, as Claude Code states it in its system prompt."""
+    for seg in env.segments:
+        if seg.origin.channel is Channel.SYSTEM and "Primary working directory:" in seg.text:
+            m = _PRIMARY_DIR.search(seg.text)
+            if m and m.group(1).strip().startswith("/"):
+                return m.group(1).strip()
+    return None
+
+
+def _tool_name(tool: Any) -> str | None:
+    if not isinstance(tool, dict):
+        return None
+    if isinstance(tool.get("name"), str):
+        return str(tool["name"])
+    fn = tool.get("function")
+    if isinstance(fn, dict) and isinstance(fn.get("name"), str):
+        return str(fn["name"])
+    return None
+
+
+__all__ = ["DetectionCache", "Inspection", "Inspector", "NumberedText", "Origin"]

@@ -1,0 +1,1 @@
+"""Reversible redaction: placeholders out, original values restored in answers (stream-safe)."""
