@@ -55,21 +55,23 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
 
 
-def policy_text(fake_url: str, db: Path, extra: str = "", timeout_s: float = 2.0) -> str:
+def policy_text(fake_url: str, db: Path, extra: str = "", timeout_s: float = 2.0, providers: str = "") -> str:
     return (
         "providers:\n"
         f"  anthropic: {{base_url: '{fake_url}', api_key: '{UPSTREAM_KEY}', timeout_s: {timeout_s}}}\n"
         f"  openai: {{base_url: '{fake_url}/v1', api_key: '{UPSTREAM_KEY}', timeout_s: {timeout_s}}}\n"
+        + providers +
         f"store: 'sqlite:///{db}'\n"
         f"gateway: {{max_body_mb: 1, admin_token: '{ADMIN_TOKEN}', audit_flush_s: 0.05}}\n"
         + extra
     )
 
 
-def start_gateway(fake: FakeProvider, tmp: Path, extra: str = "") -> LiveGateway:
+def start_gateway(fake: FakeProvider, tmp: Path, extra: str = "", providers: str = "") -> LiveGateway:
+    """`extra`: more top-level policy YAML; `providers`: more lines inside `providers:`."""
     db = tmp / "seawall.db"
     policy = tmp / "seawall.yaml"
-    policy.write_text(policy_text(fake.url, db, extra))
+    policy.write_text(policy_text(fake.url, db, extra, providers=providers))
     holder = PolicyHolder(policy)
     store = open_store(f"sqlite:///{db}")
     key, _ = store.create_key("alice", "payments", "laptop")

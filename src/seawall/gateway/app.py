@@ -38,8 +38,11 @@ def build_upstreams(policy: Policy) -> dict[str, Upstream]:
     """anthropic- and openai-format upstreams from `providers` (the local model comes with routing)."""
     out: dict[str, Upstream] = {}
     for name, prov in policy.providers.items():
+        if name == "local":
+            out["local"] = Upstream(name, prov, "openai")  # local servers speak chat completions
+            continue
         fmt = prov.format or ("anthropic" if name == "anthropic" else "openai" if name == "openai" else None)
-        if fmt is None or name == "local" or fmt in out:
+        if fmt is None or fmt in out:
             continue
         out[fmt] = Upstream(name, prov, fmt)
     return out

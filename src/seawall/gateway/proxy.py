@@ -22,11 +22,11 @@ from starlette.responses import Response, StreamingResponse
 
 from seawall.audit.events import AuditEvent
 from seawall.audit.writer import AuditWriter
-from seawall.gateway import errors
+from seawall.gateway import errors, translate
 from seawall.gateway.adapters import anthropic, openai_chat, openai_responses
 from seawall.gateway.auth import KeyCache, Principal, presented_key
 from seawall.gateway.envelope import Envelope, ToolCall
-from seawall.gateway.inspect import Inspector
+from seawall.gateway.inspect import Inspection, Inspector
 from seawall.gateway.metrics import Metrics
 from seawall.gateway.prices import cost_usd
 from seawall.gateway.upstream import DROP_RESPONSE, Upstream
@@ -115,7 +115,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
                 event.tool_calls = _tool_rows(env.tool_calls, "request", gw)
                 if event.session_id is None:
                     event.session_id = _metadata_session(env.body)
-                _inspect(gw, env, vault, event)
+                insp = _inspect(gw, env, vault, event)
+                if insp is not None and insp.route_local:
+                    return await _route_local(gw, request, env, fmt, vault, event, t0)
         upstream = gw.upstreams.get(kind)
         if upstream is None:
             raise GatewayError(502, f"no upstream provider is configured for {kind}", "no_upstream")
@@ -218,18 +220,23 @@ async def _read_answer(resp: httpx.Response) -> bytes:
 
 
 async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | None, event: AuditEvent,
-                 t0: float, vault: Vault) -> AsyncIterator[bytes]:
+                 t0: float, vault: Vault,
+                 translator: translate.ChatToAnthropicStream | None = None) -> AsyncIterator[bytes]:
     tap = StreamTap(fmt)
     rewriter = SSERewriter(fmt, vault) if vault else None
     gw.metrics.open_streams.inc()
     event.status = 200
     try:
-        async for chunk in resp.aiter_raw():
+        async for raw in resp.aiter_raw():
+            chunk = translator.feed(raw) if translator is not None else raw
             tap.feed(chunk)
             if rewriter is None:
                 yield chunk
             elif out := rewriter.feed(chunk):
                 yield out
+        if translator is not None and (last := translator.finish()):
+            tap.feed(last)
+            yield rewriter.feed(last) if rewriter is not None else last
         if rewriter is not None and (rest := rewriter.flush()):
             yield rest
         if not tap.completed:
@@ -287,7 +294,7 @@ def _finish(gw: Gateway, event: AuditEvent, t0: float) -> None:
              event.duration_ms, f" error={event.error_code}" if event.error_code else "")
 
 
-def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> None:
+def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> Inspection | None:
     """Apply the policy to the request's content; errors and overruns go to the policy's on_error."""
     engine = gw.holder.active.engine
     pol = engine.policy
@@ -300,7 +307,7 @@ def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> Non
             raise GatewayError(503, "seawall could not inspect this request and the policy fails closed",
                                "inspection_error") from None
         event.error_code = "inspection_error"
-        return
+        return None
     took_ms = (time.perf_counter() - t) * 1000
     event.tiers = sorted(insp.tiers)
     event.rule_ids = insp.rule_ids
@@ -311,10 +318,62 @@ def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> Non
     if insp.refuse:
         event.decision = "block"
         raise GatewayError(403, f"blocked by the seawall policy: {insp.refuse}", "policy_block")
-    if insp.route_local and "local" in pol.providers:
-        # local routing arrives with the next slice; until then confidential content is not sent anywhere
-        raise GatewayError(403, "this request holds confidential content that may only go to a local model; "
-                           "local routing is not available in this gateway yet", "route_local_unavailable")
+    return insp
+
+
+async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, vault: Vault, event: AuditEvent,
+                       t0: float) -> Response:
+    """Confidential content goes to the configured local model only; Anthropic requests are
+    translated to chat completions and the answer back, streaming included."""
+    local = gw.upstreams.get("local")
+    if local is None:  # inspection already withheld the content when no local model is configured
+        raise GatewayError(403, "confidential content may only go to a local model, and none is configured",
+                           "route_local_unavailable")
+    if fmt not in ("anthropic", "openai_chat") or request.url.path.endswith("count_tokens"):
+        raise GatewayError(403, "confidential content may only go to a local model, which this API cannot reach "
+                           "(use Messages or Chat Completions)", "route_local_unsupported")
+    model = local.provider.model or env.model or "local"
+    event.provider = "local"
+    if fmt == "anthropic":
+        body = orjson.dumps(translate.anthropic_to_chat(env.body, model))
+    else:
+        env.body["model"] = model
+        body = orjson.dumps(env.body)
+    t_up = time.perf_counter()
+    try:
+        resp = await local.open("POST", "/v1/chat/completions", "", request.headers, body)
+    except httpx.TimeoutException:
+        raise GatewayError(504, "the local model did not answer in time", "upstream_timeout") from None
+    except httpx.HTTPError as exc:
+        raise GatewayError(502, f"the local model is unreachable ({type(exc).__name__})",
+                           "upstream_unreachable") from None
+    event.upstream_ms = (time.perf_counter() - t_up) * 1000
+    headers = {"x-seawall-request-id": event.request_id, "x-seawall-route": "local"}
+    if resp.status_code == 200 and "text/event-stream" in resp.headers.get("content-type", ""):
+        translator = translate.ChatToAnthropicStream(env.model or model) if fmt == "anthropic" else None
+        return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault, translator), status_code=200,
+                                 headers={**headers, "content-type": "text/event-stream"})
+    try:
+        content = await _read_answer(resp)
+    except httpx.HTTPError:
+        raise GatewayError(502, "the local model closed the connection mid-answer", "upstream_cut") from None
+    finally:
+        await resp.aclose()
+    event.status = resp.status_code
+    if resp.status_code == 200 and fmt == "anthropic":
+        try:
+            content = orjson.dumps(translate.chat_to_anthropic(orjson.loads(content), env.model or model))
+        except (orjson.JSONDecodeError, AttributeError):
+            raise GatewayError(502, "the local model sent an answer that is not JSON", "upstream_invalid") from None
+    elif resp.status_code != 200 and fmt == "anthropic":
+        content = translate.chat_error_to_anthropic(resp.status_code, content)
+    if resp.status_code == 200:
+        _settle(gw, event, env, from_body(fmt, content), "request")
+        content = restore_body(content, vault)
+    else:
+        event.error_code = f"upstream_{resp.status_code}"
+    _finish(gw, event, t0)
+    return Response(content, status_code=resp.status_code, headers=headers, media_type="application/json")
 
 
 def _metadata_session(body: dict[str, Any]) -> str | None:
