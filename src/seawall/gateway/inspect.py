@@ -79,33 +79,44 @@ class NumberedText:
         return self._orig_starts[i] + (plain_pos - self._plain_starts[i])
 
 
+Scanned = tuple[list[Finding], "NumberedText | None"]
+
+
 class DetectionCache:
-    """sha256(text) -> findings, least recently used out, bounded."""
+    """sha256(text) -> (findings, line-number map), least recently used out, bounded.
+
+    Findings of numbered text (Claude Code's Read output) are in the coordinates of the text without
+    the prefixes; the map back is kept only when there is something to redact."""
 
     def __init__(self, entries: int = 50_000) -> None:
         self.entries = entries
-        self._data: OrderedDict[bytes, list[Finding]] = OrderedDict()
+        self._data: OrderedDict[bytes, Scanned] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def findings(self, text: str, detectors: list[Detector], tag: str) -> list[Finding]:
-        key = hashlib.sha256(tag.encode() + b"\x00" + text.encode("utf-8", "surrogatepass")).digest()
+    def scan(self, text: str, detectors: list[Detector], tag: str, numbered_ok: bool) -> Scanned:
+        head = f"{tag}\x00{int(numbered_ok)}\x00".encode()
+        key = hashlib.sha256(head + text.encode("utf-8", "surrogatepass")).digest()
         with self._lock:
             found = self._data.get(key)
             if found is not None:
                 self._data.move_to_end(key)
                 self.hits += 1
                 return found
+        numbered = NumberedText(text) if numbered_ok and NumberedText.applies(text) else None
+        scanned = numbered.plain if numbered else text
         out: list[Finding] = []
-        for det in detectors:
-            out.extend(det.scan(text, None))
-        out.sort(key=lambda f: (f.span.start, -(f.span.end - f.span.start)))
+        if scanned.strip():
+            for det in detectors:
+                out.extend(det.scan(scanned, None))
+            out.sort(key=lambda f: (f.span.start, -(f.span.end - f.span.start)))
+        entry: Scanned = (out, numbered if out else None)
         with self._lock:
             self.misses += 1
-            self._data[key] = out
+            self._data[key] = entry
             if len(self._data) > self.entries:
                 self._data.popitem(last=False)
-        return out
+        return entry
 
 
 class Inspector:
@@ -163,9 +174,7 @@ class Inspector:
                  root: str | None, vault: Any, result: Inspection) -> None:
         text = seg.text
         channel = seg.origin.channel
-        numbered = NumberedText(text) if channel is Channel.TOOL_RESULT and NumberedText.applies(text) else None
-        scanned = numbered.plain if numbered else text
-        findings = self.cache.findings(scanned, detectors, tag) if scanned.strip() else []
+        findings, numbered = self.cache.scan(text, detectors, tag, channel is Channel.TOOL_RESULT)
         call = seg.call if channel is Channel.TOOL_RESULT else None
         ctx = Context(path=call.paths[0] if call and call.paths else None,
                       command=call.command if call else None, findings=findings, channel=channel.value, root=root)
@@ -187,7 +196,7 @@ class Inspector:
             return
         to_redact = [f for f in findings if finding_action(pol, f) is Action.REDACT]
         if to_redact:
-            seg.replace(_redact(text, scanned, numbered, to_redact, vault))
+            seg.replace(_redact(text, numbered.plain if numbered else text, numbered, to_redact, vault))
             env.modified = True
             result.redacted += len(to_redact)
 
