@@ -7,6 +7,7 @@ errors come back in the provider's error shape. Nothing of the content is logged
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import time
 import uuid
@@ -32,6 +33,7 @@ from seawall.gateway.prices import cost_usd
 from seawall.gateway.upstream import DROP_RESPONSE, Upstream
 from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
 from seawall.policy.reload import PolicyHolder
+from seawall.policy.schema import Policy, Tier
 from seawall.redact.restore import SSERewriter, restore_body
 from seawall.redact.vault import Vault
 from seawall.store.db import Store
@@ -318,7 +320,32 @@ def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> Ins
     if insp.refuse:
         event.decision = "block"
         raise GatewayError(403, f"blocked by the seawall policy: {insp.refuse}", "policy_block")
+    _model_rules(pol, env.model, insp, event)
     return insp
+
+
+def _model_rules(pol: Policy, model: str | None, insp: Inspection, event: AuditEvent) -> None:
+    """Per-team/user model allow-lists, and which models may receive content of each tier."""
+    name = (model or "").lower()
+    for who, limits in (("teams", pol.teams.get(event.team or "")), ("users", pol.users.get(event.user or ""))):
+        if limits is not None and limits.models is not None \
+                and not any(fnmatch.fnmatchcase(name, m.lower()) for m in limits.models):
+            event.decision = "block"
+            event.rule_ids = [*event.rule_ids, f"{who}.models"]
+            raise GatewayError(403, f"model {model!r} is not in the allowed models for your "
+                               f"{'team' if who == 'teams' else 'user'} ({who}.models)", "model_not_allowed")
+    if insp.route_local:
+        return
+    for tier in insp.tiers:
+        allowed = pol.classification.models.get(Tier(tier))
+        if allowed is not None and not any(fnmatch.fnmatchcase(name, m.lower()) for m in allowed):
+            if "local" in pol.providers:
+                insp.route_local = True
+                event.rule_ids = [*event.rule_ids, f"classification.models.{tier}"]
+                return
+            event.decision = "block"
+            raise GatewayError(403, f"{tier} content may not go to model {model!r} "
+                               f"(classification.models.{tier})", "model_not_allowed")
 
 
 async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, vault: Vault, event: AuditEvent,

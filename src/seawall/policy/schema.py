@@ -90,6 +90,9 @@ class Classification(Strict):
     actions: dict[Tier, Action] = Field(default_factory=_default_actions)
     content: list[ContentRule] = Field(default_factory=list)
     block: Literal["notice", "refuse"] = "notice"  # a blocked tool result: replaced by a notice, or refused
+    # models that may receive content of a tier (globs); others get the request routed to the local
+    # model when one is configured, else refused. e.g. {confidential: ["claude-*"]} for a ZDR agreement
+    models: dict[Tier, list[str]] = Field(default_factory=dict)
 
     @field_validator("actions")
     @classmethod
@@ -171,6 +174,7 @@ class Extensions(Strict):
 
 
 class Limits(Strict):
+    models: list[str] | None = None  # model allow-list (globs); None: any model
     rpm: PositiveInt | None = None
     tpm: PositiveInt | None = None
     daily_tokens: PositiveInt | None = None

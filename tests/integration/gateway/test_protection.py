@@ -183,3 +183,26 @@ def test_openai_store_forced_off(fake: FakeProvider, tmp_path: Path) -> None:
         assert fake.requests[-1].body["store"] is False  # type: ignore[index]
     finally:
         g.stop()
+
+
+def test_model_allow_lists(fake: FakeProvider, tmp_path: Path) -> None:
+    extra = ("teams: {payments: {members: [alice], models: ['claude-*']}}\n"
+             "classification:\n  tiers: {confidential: ['**/customers/**']}\n"
+             "  actions: {confidential: log}\n  models: {confidential: ['claude-haiku-*']}\n")
+    g = start_gateway(fake, tmp_path, extra)
+    try:
+        oai = openai.OpenAI(base_url=g.url + "/v1", api_key=g.key, max_retries=0)
+        with pytest.raises(openai.PermissionDeniedError) as err:
+            oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+        assert "teams.models" in str(err.value)
+        ok = client(g).messages.create(model=MODEL, max_tokens=5, messages=[{"role": "user", "content": "x"}])
+        assert ok.content
+        with pytest.raises(anthropic.PermissionDeniedError) as err2:
+            client(g).messages.create(model=MODEL, max_tokens=5,
+                                      messages=read_turn("customers/list.csv", "a,b"))  # type: ignore[arg-type]
+        assert "classification.models.confidential" in str(err2.value)
+        haiku = client(g).messages.create(model="claude-haiku-4-5", max_tokens=5,
+                                          messages=read_turn("customers/list.csv", "a,b"))  # type: ignore[arg-type]
+        assert haiku.content
+    finally:
+        g.stop()
