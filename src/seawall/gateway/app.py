@@ -26,6 +26,8 @@ from seawall.gateway import admin, errors, proxy
 from seawall.gateway.auth import KeyCache
 from seawall.gateway.proxy import Gateway
 from seawall.gateway.upstream import Upstream
+from seawall.limits.base import Limiter
+from seawall.limits.memory import MemoryLimiter
 from seawall.policy.reload import PolicyHolder
 from seawall.policy.schema import Policy
 from seawall.store.db import Store, open_store
@@ -60,7 +62,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         st: Store = store if store is not None else await anyio.to_thread.run_sync(open_store, pol.store)
         writer = AuditWriter(st, pol.gateway.audit_batch, pol.gateway.audit_flush_s)
         g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer,
-                    redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
+                    limiter=build_limiter(pol), redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
         state["gw"] = g
         app.state.gateway = g
         watcher = asyncio.create_task(_watch_policy(g))
@@ -70,6 +72,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
             yield
         finally:
             watcher.cancel()
+            await g.limiter.close()
             for up in g.upstreams.values():
                 await up.close()
             await anyio.to_thread.run_sync(writer.close)
@@ -128,6 +131,16 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     ]
     exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
+
+
+def build_limiter(policy: Policy) -> Limiter:
+    lim = policy.limits
+    if lim.backend == "redis":
+        from seawall.limits.redis import RedisLimiter
+
+        assert lim.url is not None
+        return RedisLimiter(lim.url, lim.timeout_ms / 1000)
+    return MemoryLimiter()
 
 
 def redaction_key(store: Store) -> bytes:

@@ -23,7 +23,7 @@ def error_body(fmt: str, status: int, message: str, code: str | None = None) -> 
         return orjson.dumps({"type": "error", "error": {"type": etype, "message": message}})
     etype, default_code = OPENAI_TYPES.get(status, ("server_error" if status >= 500 else "invalid_request_error",
                                                     None))
-    return orjson.dumps({"error": {"message": message, "type": etype, "param": None, "code": code or default_code}})
+    return orjson.dumps({"error": {"message": message, "type": etype, "param": None, "code": default_code or code}})
 
 
 def error_response(fmt: str, status: int, message: str, code: str | None = None,

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -29,9 +30,13 @@ from seawall.gateway.auth import KeyCache, Principal, presented_key
 from seawall.gateway.envelope import Envelope, ToolCall
 from seawall.gateway.inspect import Inspection, Inspector
 from seawall.gateway.metrics import Metrics
-from seawall.gateway.prices import cost_usd
 from seawall.gateway.upstream import DROP_RESPONSE, Upstream
 from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
+from seawall.limits import accounting
+from seawall.limits.accounting import Ticket
+from seawall.limits.base import MICRO, Amounts, Counter, Limiter, LimiterUnavailable, Reservation
+from seawall.limits.memory import MemoryLimiter
+from seawall.limits.prices import cost_usd
 from seawall.policy.reload import PolicyHolder
 from seawall.policy.schema import Policy, Tier
 from seawall.redact.restore import SSERewriter, restore_body
@@ -66,6 +71,7 @@ class Gateway:
     keys: KeyCache
     upstreams: dict[str, Upstream]
     writer: AuditWriter
+    limiter: Limiter = field(default_factory=MemoryLimiter)
     redaction_key: bytes = b""
     inspector: Inspector = field(default_factory=Inspector)
     metrics: Metrics = field(default_factory=Metrics)
@@ -104,6 +110,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
     event = AuditEvent(request_id="req_" + uuid.uuid4().hex[:24], route=path, status=0, duration_ms=0.0,
                        provider=kind, session_id=_session_id(request))
     env: Envelope | None = None
+    ticket: Ticket | None = None
     vault = Vault(gw.redaction_key)
     try:
         principal = await _authenticate(gw, request)
@@ -118,8 +125,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
                 if event.session_id is None:
                     event.session_id = _metadata_session(env.body)
                 insp = _inspect(gw, env, vault, event)
+                ticket = await _admit(gw, env, event, path)
                 if insp is not None and insp.route_local:
-                    return await _route_local(gw, request, env, fmt, vault, event, t0)
+                    return await _route_local(gw, request, env, fmt, vault, event, t0, ticket)
         upstream = gw.upstreams.get(kind)
         if upstream is None:
             raise GatewayError(502, f"no upstream provider is configured for {kind}", "no_upstream")
@@ -141,7 +149,8 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         headers["x-seawall-request-id"] = event.request_id
         ctype = resp.headers.get("content-type", "")
         if resp.status_code == 200 and "text/event-stream" in ctype:
-            return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault), status_code=200, headers=headers)
+            return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault, None, ticket),
+                                     status_code=200, headers=headers)
         try:
             content = await _read_answer(resp)
         except httpx.TimeoutException:
@@ -157,7 +166,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
             content = restore_body(content, vault)
         elif resp.status_code >= 400:
             event.error_code = f"upstream_{resp.status_code}"
-        _finish(gw, event, t0)
+        await _finish(gw, event, t0, ticket)
         return Response(content, status_code=resp.status_code, headers=headers)
     except GatewayError as exc:
         event.status = exc.status
@@ -165,7 +174,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         if event.decision == "allow" or exc.status == 401:
             event.decision = "block" if exc.status in (401, 403) else "error"
         gw.metrics.errors.labels(exc.code).inc()
-        _finish(gw, event, t0)
+        await _finish(gw, event, t0, ticket)
         return errors.error_response(efmt, exc.status, exc.message, exc.code,
                                      {"x-seawall-request-id": event.request_id, **exc.headers})
 
@@ -222,8 +231,8 @@ async def _read_answer(resp: httpx.Response) -> bytes:
 
 
 async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | None, event: AuditEvent,
-                 t0: float, vault: Vault,
-                 translator: translate.ChatToAnthropicStream | None = None) -> AsyncIterator[bytes]:
+                 t0: float, vault: Vault, translator: translate.ChatToAnthropicStream | None = None,
+                 ticket: Ticket | None = None) -> AsyncIterator[bytes]:
     tap = StreamTap(fmt)
     rewriter = SSERewriter(fmt, vault) if vault else None
     gw.metrics.open_streams.inc()
@@ -258,7 +267,8 @@ async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | No
         with anyio.CancelScope(shield=True):
             await resp.aclose()
         _settle(gw, event, env, tap.answer, "stream")
-        _finish(gw, event, t0)
+        with anyio.CancelScope(shield=True):
+            await _finish(gw, event, t0, ticket)
 
 
 def _settle(gw: Gateway, event: AuditEvent, env: Envelope | None, answer: Answer, _how: str) -> None:
@@ -286,7 +296,17 @@ def _tool_rows(calls: list[ToolCall], side: str, gw: Gateway) -> list[dict[str, 
     return [{"name": c.name, "side": side, "paths": list(c.paths) if record_paths else []} for c in calls]
 
 
-def _finish(gw: Gateway, event: AuditEvent, t0: float) -> None:
+async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | None = None) -> None:
+    if ticket is not None:
+        try:
+            if event.status == 200:
+                used = None if event.input_tokens is None else (event.input_tokens or 0) + (event.output_tokens or 0)
+                await accounting.settle(gw.limiter, ticket, used, event.cost_usd)
+            else:
+                await accounting.release(gw.limiter, ticket)
+        except LimiterUnavailable:
+            gw.metrics.errors.labels("limiter_unavailable").inc()
+            log.error("limiter unreachable while settling %s", event.request_id)
     event.duration_ms = round((time.perf_counter() - t0) * 1000, 3)
     gw.metrics.requests.labels(event.route, event.provider or "-", str(event.status)).inc()
     gw.metrics.duration.labels(event.route).observe(event.duration_ms / 1000)
@@ -294,6 +314,61 @@ def _finish(gw: Gateway, event: AuditEvent, t0: float) -> None:
     gw.metrics.audit_dropped.set(gw.writer.dropped)
     log.info("%s %s %s %d %.1fms%s", event.request_id, event.user or "-", event.route, event.status,
              event.duration_ms, f" error={event.error_code}" if event.error_code else "")
+
+
+async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str) -> Ticket | None:
+    """Reserve this request on every limit that applies; 429 in the provider's shape when one is full."""
+    if env is None or event.user is None:
+        return None
+    pol = gw.holder.active.loaded.policy
+    if path.endswith("count_tokens"):
+        amounts = Amounts(requests=1)
+    else:
+        body = env.body
+        max_tokens = next((v for k in ("max_tokens", "max_completion_tokens", "max_output_tokens")
+                           if isinstance(v := body.get(k), int)), None)
+        amounts = accounting.estimate(pol, env.model, sum(len(s.text) for s in env.segments), max_tokens)
+    try:
+        return await accounting.admit(gw.limiter, pol, event.user, event.team, amounts)
+    except accounting.LimitExceeded as exc:
+        res = exc.reservation
+        failed = res.failed
+        event.decision = "block"
+        event.rule_ids = [*event.rule_ids, f"limits.{failed.scope}.{failed.metric}" if failed else "limits"]
+        what = f"{failed.metric} limit for {failed.scope} ({_shown_limit(failed)})" if failed else "a limit"
+        raise GatewayError(429, f"seawall: {what} reached; retry after {res.retry_after} s", "rate_limited",
+                           rate_limit_headers(event.provider or "openai", res)) from None
+    except LimiterUnavailable:
+        gw.metrics.errors.labels("limiter_unavailable").inc()
+        on_error = pol.limits.on_error or pol.on_error
+        if on_error == "block":
+            raise GatewayError(503, "seawall: the rate limiter is unavailable and the policy fails closed",
+                               "limiter_unavailable", {"retry-after": "5"}) from None
+        log.error("limiter unreachable; %s admitted without limits (on_error: allow)", event.request_id)
+        event.rule_ids = [*event.rule_ids, "limits.on_error: allow"]
+        return None
+
+
+def _shown_limit(c: Counter) -> str:
+    return f"${c.limit / MICRO:g}" if c.metric.endswith("_usd") else str(c.limit)
+
+
+def rate_limit_headers(provider: str, res: Reservation) -> dict[str, str]:
+    """Retry-After plus the rate-limit headers each provider's clients read to back off."""
+    c = res.failed
+    retry = res.retry_after
+    h = {"retry-after": str(retry)}
+    if c is None:
+        return h
+    kind = "requests" if c.metric in ("rpm", "concurrent") else "tokens"
+    if provider == "anthropic":
+        reset = (datetime.now(UTC) + timedelta(seconds=retry)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        h.update({f"anthropic-ratelimit-{kind}-limit": str(c.limit), f"anthropic-ratelimit-{kind}-remaining": "0",
+                  f"anthropic-ratelimit-{kind}-reset": reset})
+    else:
+        h.update({f"x-ratelimit-limit-{kind}": str(c.limit), f"x-ratelimit-remaining-{kind}": "0",
+                  f"x-ratelimit-reset-{kind}": f"{retry}s"})
+    return h
 
 
 def _inspect(gw: Gateway, env: Envelope, vault: Vault, event: AuditEvent) -> Inspection | None:
@@ -349,7 +424,7 @@ def _model_rules(pol: Policy, model: str | None, insp: Inspection, event: AuditE
 
 
 async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, vault: Vault, event: AuditEvent,
-                       t0: float) -> Response:
+                       t0: float, ticket: Ticket | None) -> Response:
     """Confidential content goes to the configured local model only; Anthropic requests are
     translated to chat completions and the answer back, streaming included."""
     local = gw.upstreams.get("local")
@@ -378,7 +453,8 @@ async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, v
     headers = {"x-seawall-request-id": event.request_id, "x-seawall-route": "local"}
     if resp.status_code == 200 and "text/event-stream" in resp.headers.get("content-type", ""):
         translator = translate.ChatToAnthropicStream(env.model or model) if fmt == "anthropic" else None
-        return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault, translator), status_code=200,
+        return StreamingResponse(_relay(gw, resp, fmt, env, event, t0, vault, translator, ticket),
+                                 status_code=200,
                                  headers={**headers, "content-type": "text/event-stream"})
     try:
         content = await _read_answer(resp)
@@ -399,7 +475,7 @@ async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, v
         content = restore_body(content, vault)
     else:
         event.error_code = f"upstream_{resp.status_code}"
-    _finish(gw, event, t0)
+    await _finish(gw, event, t0, ticket)
     return Response(content, status_code=resp.status_code, headers=headers, media_type="application/json")
 
 

@@ -61,6 +61,9 @@ class Provider(Strict):
 class LimitsBackend(Strict):
     backend: Literal["memory", "redis"] = "memory"
     url: str | None = None
+    on_error: Literal["block", "allow"] | None = None  # the limiter unreachable; default: the policy's on_error
+    output_estimate: Annotated[int, Field(gt=0)] = 4096  # reserved output tokens, at most the request's max_tokens
+    timeout_ms: Annotated[float, Field(gt=0, le=10000)] = 250.0
 
     @model_validator(mode="after")
     def _redis_needs_url(self) -> LimitsBackend:
@@ -177,6 +180,7 @@ class Limits(Strict):
     models: list[str] | None = None  # model allow-list (globs); None: any model
     rpm: PositiveInt | None = None
     tpm: PositiveInt | None = None
+    concurrent: PositiveInt | None = None
     daily_tokens: PositiveInt | None = None
     monthly_tokens: PositiveInt | None = None
     daily_usd: PositiveFloat | None = None

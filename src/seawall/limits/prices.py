@@ -5,13 +5,19 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
-from seawall.gateway.usage import Usage
+
+class TokenCounts(Protocol):
+    input_tokens: int | None
+    output_tokens: int | None
+    cache_read_tokens: int | None
+    cache_write_tokens: int | None
 
 
 @cache
 def table() -> dict[str, dict[str, float]]:
-    raw = resources.files("seawall.gateway").joinpath("prices.toml").read_text("utf-8")
+    raw = resources.files("seawall.limits").joinpath("prices.toml").read_text("utf-8")
     return {k: {f: float(v) for f, v in row.items()} for k, row in tomllib.loads(raw).items()}
 
 
@@ -23,7 +29,7 @@ def price_of(model: str | None) -> dict[str, float] | None:
     return table()[best] if best else None
 
 
-def cost_usd(model: str | None, usage: Usage, cached_in_input: bool = False) -> float | None:
+def cost_usd(model: str | None, usage: TokenCounts, cached_in_input: bool = False) -> float | None:
     """USD for one request; None when the model's price is unknown or usage is missing.
     `cached_in_input`: OpenAI counts cached tokens inside the input count, Anthropic apart from it."""
     p = price_of(model)

@@ -1,0 +1,119 @@
+"""What is counted, for whom and per which period; and the Limiter protocol both backends follow.
+
+A request reserves an amount on every counter that applies to it (requests, tokens, micro-USD,
+in-flight) in one atomic step: either every counter has room and all are incremented, or none is.
+After the answer the reservation is settled to the real usage (the difference is added), or
+released when the request failed. Counters live in fixed periods (minute, UTC day, UTC month) and
+expire with them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from seawall.policy.schema import Limits, Policy
+
+MICRO = 1_000_000  # USD are counted in micro-dollars, so every counter is an integer
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    key: str  # e.g. sw:l:user:alice:tpm:29123456
+    metric: str  # rpm | tpm | concurrent | daily_tokens | monthly_tokens | daily_usd | monthly_usd
+    scope: str  # "user:alice" | "team:payments"
+    limit: int
+    ttl_s: int
+    reset_s: float  # seconds until the period ends (Retry-After when full)
+
+
+@dataclass(frozen=True, slots=True)
+class Amounts:
+    requests: int = 1
+    tokens: int = 0
+    micro_usd: int = 0
+
+    def for_metric(self, metric: str) -> int:
+        if metric == "rpm":
+            return self.requests
+        if metric in ("tpm", "daily_tokens", "monthly_tokens"):
+            return self.tokens
+        if metric in ("daily_usd", "monthly_usd"):
+            return self.micro_usd
+        return 1  # concurrent
+
+
+@dataclass
+class Reservation:
+    counters: list[Counter]
+    amounts: Amounts
+    ok: bool = True
+    failed: Counter | None = None  # the counter that had no room
+    used: dict[str, int] = field(default_factory=dict)  # counter key -> value after reserving
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, int(self.failed.reset_s + 0.999)) if self.failed else 1
+
+
+class Limiter(Protocol):
+    name: str
+
+    async def reserve(self, counters: list[Counter], amounts: Amounts) -> Reservation: ...
+
+    async def adjust(self, counters: list[Counter], deltas: list[int]) -> None:
+        """Add `deltas` (may be negative) to the counters, without any limit check."""
+        ...
+
+    async def values(self, keys: list[str]) -> list[int]: ...
+
+    async def close(self) -> None: ...
+
+
+class LimiterUnavailable(Exception):
+    """The limiter backend cannot be reached; the policy decides fail open or closed."""
+
+
+_PERIODS = {"rpm": "minute", "tpm": "minute", "concurrent": "none", "daily_tokens": "day", "monthly_tokens": "month",
+            "daily_usd": "day", "monthly_usd": "month"}
+
+
+def _period(kind: str, now: float) -> tuple[str, int, float]:
+    """(period id, ttl seconds, seconds to the end of the period)."""
+    if kind == "minute":
+        return str(int(now // 60)), 120, 60 - now % 60
+    dt = datetime.fromtimestamp(now, UTC)
+    if kind == "day":
+        end = datetime(dt.year, dt.month, dt.day, tzinfo=UTC).timestamp() + 86400
+        return dt.strftime("%Y%m%d"), 2 * 86400, end - now
+    if kind == "month":
+        nxt = datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=UTC).timestamp()
+        return dt.strftime("%Y%m"), 32 * 86400, nxt - now
+    return "-", 3600, 1.0  # in-flight counts carry no period; the TTL only cleans up after a crash
+
+
+def limits_for(policy: Policy, user: str, team: str | None) -> list[tuple[str, Limits]]:
+    """(scope, limits) that apply: the user's own entry (else users.default), and the team's."""
+    out: list[tuple[str, Limits]] = []
+    mine = policy.users.get(user) or policy.users.get("default")
+    if mine is not None:
+        out.append((f"user:{user}", mine))
+    if team and team in policy.teams:
+        out.append((f"team:{team}", policy.teams[team]))
+    return out
+
+
+def counters_for(policy: Policy, user: str, team: str | None, now: float | None = None) -> list[Counter]:
+    now = time.time() if now is None else now
+    out = []
+    for scope, lim in limits_for(policy, user, team):
+        for metric, period in _PERIODS.items():
+            value = getattr(lim, metric)
+            if value is None:
+                continue
+            limit = int(value * MICRO) if metric.endswith("_usd") else int(value)
+            pid, ttl, reset = _period(period, now)
+            out.append(Counter(f"sw:l:{scope}:{metric}:{pid}", metric, scope, limit, ttl, reset))
+    return out

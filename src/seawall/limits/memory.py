@@ -1,0 +1,58 @@
+"""In-process limiter: one lock around check-and-increment; counters expire with their period."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from seawall.limits.base import Amounts, Counter, Reservation
+
+
+class MemoryLimiter:
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[int, float]] = {}  # key -> (value, expires at)
+        self._lock = threading.Lock()
+        self._ops = 0
+
+    def _get(self, key: str, now: float) -> int:
+        v = self._values.get(key)
+        if v is None or v[1] <= now:
+            return 0
+        return v[0]
+
+    async def reserve(self, counters: list[Counter], amounts: Amounts) -> Reservation:
+        now = time.monotonic()
+        with self._lock:
+            for c in counters:
+                if self._get(c.key, now) + amounts.for_metric(c.metric) > c.limit:
+                    return Reservation(counters, amounts, ok=False, failed=c)
+            used = {}
+            for c in counters:
+                value = self._get(c.key, now) + amounts.for_metric(c.metric)
+                self._values[c.key] = (value, now + c.ttl_s)
+                used[c.key] = value
+            self._sweep(now)
+        return Reservation(counters, amounts, used=used)
+
+    async def adjust(self, counters: list[Counter], deltas: list[int]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for c, d in zip(counters, deltas, strict=True):
+                if d:
+                    self._values[c.key] = (max(0, self._get(c.key, now) + d), now + c.ttl_s)
+
+    async def values(self, keys: list[str]) -> list[int]:
+        now = time.monotonic()
+        with self._lock:
+            return [self._get(k, now) for k in keys]
+
+    def _sweep(self, now: float) -> None:
+        self._ops += 1
+        if self._ops % 1000 == 0:
+            for k in [k for k, (_, exp) in self._values.items() if exp <= now]:
+                del self._values[k]
+
+    async def close(self) -> None:
+        return None
