@@ -9,6 +9,7 @@ import hmac
 import logging
 import os
 import signal
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,11 +22,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from seawall import __version__
+from seawall.audit.events import AuditEvent
 from seawall.audit.writer import AuditWriter
 from seawall.gateway import admin, errors, proxy
 from seawall.gateway.auth import KeyCache
 from seawall.gateway.proxy import Gateway
 from seawall.gateway.upstream import Upstream
+from seawall.limits import prices
+from seawall.limits.alerts import AlertCenter
 from seawall.limits.base import Limiter
 from seawall.limits.memory import MemoryLimiter
 from seawall.policy.reload import PolicyHolder
@@ -61,8 +65,11 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         pol = holder.active.loaded.policy
         st: Store = store if store is not None else await anyio.to_thread.run_sync(open_store, pol.store)
         writer = AuditWriter(st, pol.gateway.audit_batch, pol.gateway.audit_flush_s)
+        limiter = build_limiter(pol)
         g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer,
-                    limiter=build_limiter(pol), redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
+                    limiter=limiter, redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
+        g.alerts = AlertCenter(limiter, lambda fields: writer.submit(alert_event(fields)))
+        prices.set_overrides({k: v.model_dump() for k, v in pol.limits.prices.items()})
         state["gw"] = g
         app.state.gateway = g
         watcher = asyncio.create_task(_watch_policy(g))
@@ -72,6 +79,8 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
             yield
         finally:
             watcher.cancel()
+            if g.alerts is not None:
+                await g.alerts.close()
             await g.limiter.close()
             for up in g.upstreams.values():
                 await up.close()
@@ -133,6 +142,14 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
 
 
+def alert_event(fields: dict[str, Any]) -> AuditEvent:
+    scope = str(fields.get("scope", ""))
+    kind, _, name = scope.partition(":")
+    return AuditEvent(request_id="alert_" + uuid.uuid4().hex[:20], route=str(fields["route"]), status=0,
+                      duration_ms=0.0, decision="alert", rule_ids=list(fields.get("rule_ids", [])),
+                      user=name if kind == "user" else None, team=name if kind == "team" else None)
+
+
 def build_limiter(policy: Policy) -> Limiter:
     lim = policy.limits
     if lim.backend == "redis":
@@ -162,6 +179,7 @@ def _reload(g: Gateway, why: str) -> None:
     error = g.holder.reload()
     if error is None:
         g.upstreams = build_upstreams(g.holder.active.loaded.policy)  # old clients finish their streams
+        prices.set_overrides({k: v.model_dump() for k, v in g.holder.active.loaded.policy.limits.prices.items()})
         log.warning("policy reloaded (%s) from %s", why, g.holder.active.loaded.source)
     else:
         log.error("policy reload refused (%s); keeping the current policy:\n%s", why, error)
@@ -183,4 +201,5 @@ async def _watch_policy(g: Gateway) -> None:
         elif holder.active is not before:
             last_error = None
             g.upstreams = build_upstreams(holder.active.loaded.policy)
+            prices.set_overrides({k: v.model_dump() for k, v in holder.active.loaded.policy.limits.prices.items()})
             log.warning("policy reloaded from %s", holder.active.loaded.source)

@@ -34,6 +34,7 @@ from seawall.gateway.upstream import DROP_RESPONSE, Upstream
 from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
 from seawall.limits import accounting
 from seawall.limits.accounting import Ticket
+from seawall.limits.alerts import BUDGETS, AlertCenter
 from seawall.limits.base import MICRO, Amounts, Counter, Limiter, LimiterUnavailable, Reservation
 from seawall.limits.memory import MemoryLimiter
 from seawall.limits.prices import cost_usd
@@ -72,6 +73,7 @@ class Gateway:
     upstreams: dict[str, Upstream]
     writer: AuditWriter
     limiter: Limiter = field(default_factory=MemoryLimiter)
+    alerts: AlertCenter | None = None
     redaction_key: bytes = b""
     inspector: Inspector = field(default_factory=Inspector)
     metrics: Metrics = field(default_factory=Metrics)
@@ -302,6 +304,7 @@ async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | No
             if event.status == 200:
                 used = None if event.input_tokens is None else (event.input_tokens or 0) + (event.output_tokens or 0)
                 await accounting.settle(gw.limiter, ticket, used, event.cost_usd)
+                await _budget_alerts(gw, ticket)
             else:
                 await accounting.release(gw.limiter, ticket)
         except LimiterUnavailable:
@@ -336,6 +339,11 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
         event.decision = "block"
         event.rule_ids = [*event.rule_ids, f"limits.{failed.scope}.{failed.metric}" if failed else "limits"]
         what = f"{failed.metric} limit for {failed.scope} ({_shown_limit(failed)})" if failed else "a limit"
+        if failed is not None and failed.metric in BUDGETS and gw.alerts is not None:
+            try:  # a refused request means the budget is spent: the 100 % alert, if not sent yet
+                await gw.alerts.check(pol.alerts, [failed], {failed.key: failed.limit})
+            except LimiterUnavailable:
+                pass
         raise GatewayError(429, f"seawall: {what} reached; retry after {res.retry_after} s", "rate_limited",
                            rate_limit_headers(event.provider or "openai", res)) from None
     except LimiterUnavailable:
@@ -347,6 +355,15 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
         log.error("limiter unreachable; %s admitted without limits (on_error: allow)", event.request_id)
         event.rule_ids = [*event.rule_ids, "limits.on_error: allow"]
         return None
+
+
+async def _budget_alerts(gw: Gateway, ticket: Ticket) -> None:
+    alerts = gw.holder.active.loaded.policy.alerts
+    budgets = [c for c in ticket.counters if c.metric in BUDGETS]
+    if gw.alerts is None or not budgets:
+        return
+    values = await gw.limiter.values([c.key for c in budgets])
+    await gw.alerts.check(alerts, budgets, {c.key: v for c, v in zip(budgets, values, strict=True)})
 
 
 def _shown_limit(c: Counter) -> str:

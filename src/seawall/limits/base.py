@@ -69,6 +69,10 @@ class Limiter(Protocol):
 
     async def values(self, keys: list[str]) -> list[int]: ...
 
+    async def once(self, key: str, ttl_s: int) -> bool:
+        """True the first time `key` is marked within `ttl_s` (alert de-duplication)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -48,6 +48,14 @@ class MemoryLimiter:
         with self._lock:
             return [self._get(k, now) for k in keys]
 
+    async def once(self, key: str, ttl_s: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if self._get(key, now):
+                return False
+            self._values[key] = (1, now + ttl_s)
+            return True
+
     def _sweep(self, now: float) -> None:
         self._ops += 1
         if self._ops % 1000 == 0:

@@ -21,12 +21,25 @@ def table() -> dict[str, dict[str, float]]:
     return {k: {f: float(v) for f, v in row.items()} for k, row in tomllib.loads(raw).items()}
 
 
+_overrides: dict[str, dict[str, float]] = {}
+
+
+def set_overrides(prices: dict[str, dict[str, float | None]]) -> None:
+    """Prices from the policy (limits.prices), by model-name prefix; they win over the built-in table."""
+    _overrides.clear()
+    for prefix, row in prices.items():
+        _overrides[prefix.lower()] = {k: float(v) for k, v in row.items() if v is not None}
+
+
 def price_of(model: str | None) -> dict[str, float] | None:
     if not model:
         return None
     name = model.lower()
-    best = max((p for p in table() if name.startswith(p)), key=len, default=None)
-    return table()[best] if best else None
+    for source in (_overrides, table()):
+        best = max((p for p in source if name.startswith(p)), key=len, default=None)
+        if best:
+            return source[best]
+    return None
 
 
 def cost_usd(model: str | None, usage: TokenCounts, cached_in_input: bool = False) -> float | None:

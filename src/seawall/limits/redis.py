@@ -82,5 +82,11 @@ class RedisLimiter:
             raise LimiterUnavailable(type(exc).__name__) from None
         return [int(v or 0) for v in raw]
 
+    async def once(self, key: str, ttl_s: int) -> bool:
+        try:
+            return bool(await self.client.set(key, 1, nx=True, ex=ttl_s))
+        except (RedisError, OSError) as exc:
+            raise LimiterUnavailable(type(exc).__name__) from None
+
     async def close(self) -> None:
         await self.client.aclose()

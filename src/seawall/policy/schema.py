@@ -58,10 +58,18 @@ class Provider(Strict):
     connect_timeout_s: PositiveFloat = 10.0
 
 
+class ModelPrice(Strict):
+    input: Annotated[float, Field(ge=0)]
+    output: Annotated[float, Field(ge=0)]
+    cache_read: Annotated[float, Field(ge=0)] | None = None
+    cache_write: Annotated[float, Field(ge=0)] | None = None
+
+
 class LimitsBackend(Strict):
     backend: Literal["memory", "redis"] = "memory"
     url: str | None = None
     on_error: Literal["block", "allow"] | None = None  # the limiter unreachable; default: the policy's on_error
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)  # USD per million tokens, by model-name prefix
     output_estimate: Annotated[int, Field(gt=0)] = 4096  # reserved output tokens, at most the request's max_tokens
     timeout_ms: Annotated[float, Field(gt=0, le=10000)] = 250.0
 
@@ -194,6 +202,9 @@ class Team(Limits):
 class Alerts(Strict):
     webhooks: list[HttpUrl] = Field(default_factory=list)
     budget_thresholds: list[Annotated[float, Field(gt=0, le=10)]] = Field(default_factory=lambda: [0.8, 1.0])
+    secret: str | None = None  # signs each webhook body (HMAC-SHA256); write it as ${SEAWALL_ALERT_SECRET}
+    consecutive_periods: Annotated[int, Field(ge=2, le=31)] = 3  # "consistently approaching": N periods in a row
+    retries: Annotated[int, Field(ge=0, le=10)] = 4
 
 
 class Audit(Strict):
