@@ -7,6 +7,7 @@ errors come back in the provider's error shape. Nothing of the content is logged
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import time
@@ -340,10 +341,9 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
         event.rule_ids = [*event.rule_ids, f"limits.{failed.scope}.{failed.metric}" if failed else "limits"]
         what = f"{failed.metric} limit for {failed.scope} ({_shown_limit(failed)})" if failed else "a limit"
         if failed is not None and failed.metric in BUDGETS and gw.alerts is not None:
-            try:  # a refused request means the budget is spent: the 100 % alert, if not sent yet
+            # a refused request means the budget is spent: the 100 % alert, if not sent yet
+            with contextlib.suppress(LimiterUnavailable):
                 await gw.alerts.check(pol.alerts, [failed], {failed.key: failed.limit})
-            except LimiterUnavailable:
-                pass
         raise GatewayError(429, f"seawall: {what} reached; retry after {res.retry_after} s", "rate_limited",
                            rate_limit_headers(event.provider or "openai", res)) from None
     except LimiterUnavailable:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.gateway import start_gateway
 
 from seawall.fakeprovider import FakeProvider, run_fake_provider
 from seawall.limits.alerts import AlertCenter, _previous_periods
 from seawall.limits.base import Counter
 from seawall.limits.memory import MemoryLimiter
 from seawall.policy.schema import Alerts
+from support.gateway import start_gateway
 
 pytestmark = pytest.mark.integration
 BODY = {"model": "claude-opus-4-8", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
@@ -32,7 +32,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server interface
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 outer.posts.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 code = 500 if len(outer.posts) <= outer.fail_first else 204
