@@ -4,6 +4,7 @@ content; tool calls carry names and target paths only."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,4 +39,14 @@ class AuditEvent:
     error_code: str | None = None
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["rules"] = _joined(self.rule_ids)
+        out["tools"] = _joined(str(c.get("name", "")) for c in self.tool_calls)
+        out["paths"] = _joined(p for c in self.tool_calls for p in c.get("paths", []))
+        return out
+
+
+def _joined(items: Iterable[str]) -> str | None:
+    """`|a|b|` (None when empty): a LIKE '%|a|%' finds one item exactly."""
+    parts = [i.replace("|", "/") for i in items if i]
+    return "|" + "|".join(parts) + "|" if parts else None

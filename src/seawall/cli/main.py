@@ -42,6 +42,7 @@ MODULES = [
     "seawall.cli.policy",
     "seawall.cli.keys",
     "seawall.cli.serve",
+    "seawall.cli.audit",
 ]
 
 

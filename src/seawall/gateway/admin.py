@@ -74,6 +74,26 @@ async def revoke(gw: Gateway, request: Request) -> Response:
     return JSONResponse({"revoked": key_id})
 
 
+async def audit(gw: Gateway, request: Request) -> Response:
+    """GET /admin/audit?user=&team=&since=&until=&decision=&rule=&tool=&path=&model=&limit=&cursor="""
+    if (denied := _authorised(gw, request)) is not None:
+        return denied
+    from seawall.audit.query import AuditFilter, parse_time, query
+
+    q = request.query_params
+    try:
+        f = AuditFilter(user=q.get("user"), team=q.get("team"),
+                        since=parse_time(q["since"]) if q.get("since") else None,
+                        until=parse_time(q["until"]) if q.get("until") else None, decision=q.get("decision"),
+                        rule=q.get("rule"), tool=q.get("tool"), path=q.get("path"), model=q.get("model"))
+        limit = int(q.get("limit", "50"))
+        page = await anyio.to_thread.run_sync(query, gw.store, f, limit, q.get("cursor"))
+    except ValueError as exc:
+        return _err(400, str(exc))
+    events = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()} for e in page.events]
+    return JSONResponse({"events": events, "next_cursor": page.next_cursor})
+
+
 async def reload(gw: Gateway, request: Request) -> Response:
     if (denied := _authorised(gw, request)) is not None:
         return denied

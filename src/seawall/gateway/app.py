@@ -127,6 +127,9 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     async def admin_reload(request: Request) -> Response:
         return await admin.reload(gw(), request)
 
+    async def admin_audit(request: Request) -> Response:
+        return await admin.audit(gw(), request)
+
     routes = [Route(p, messages, methods=["POST"]) for p in proxy.ROUTES]
     routes += [
         Route("/v1/models", models, methods=["GET"]),
@@ -137,6 +140,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         Route("/admin/keys", admin_keys, methods=["GET", "POST"]),
         Route("/admin/keys/{key_id}", admin_revoke, methods=["DELETE"]),
         Route("/admin/reload", admin_reload, methods=["POST"]),
+        Route("/admin/audit", admin_audit, methods=["GET"]),
     ]
     exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -56,6 +56,12 @@ audit_events = Table(
     Column("decision", String(16), nullable=False),
     Column("rule_ids", JSON),
     Column("error_code", String(64)),
+    # search columns (migration 0002): "|a|b|" delimited, for portable LIKE filters
+    Column("rules", Text),
+    Column("tools", Text),
+    Column("paths", Text),
 )
 Index("ix_audit_ts", audit_events.c.ts)
 Index("ix_audit_user_ts", audit_events.c.user, audit_events.c.ts)
+Index("ix_audit_team_ts", audit_events.c.team, audit_events.c.ts)
+Index("ix_audit_decision_ts", audit_events.c.decision, audit_events.c.ts)

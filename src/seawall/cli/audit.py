@@ -1,0 +1,106 @@
+"""`seawall audit query|purge`: the metadata-only audit log."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from seawall.errors import SeawallError
+
+audit_app = typer.Typer(help="Query and purge the audit log.", no_args_is_help=True)
+COLUMNS = ["ts", "user", "team", "route", "model", "status", "decision", "input_tokens", "output_tokens",
+           "cost_usd", "error_code", "rule_ids", "tool_calls", "session_id", "request_id"]
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    raise TypeError(type(v).__name__)
+
+
+@audit_app.command("query")
+def query_cmd(
+    user: str = typer.Option(None, "--user", "-u"),
+    team: str = typer.Option(None, "--team", "-t"),
+    since: str = typer.Option(None, "--since", help="24h, 7d, or an ISO date/time."),
+    until: str = typer.Option(None, "--until"),
+    decision: str = typer.Option(None, "--decision", help="allow, log, redact, route_local, block, error, alert"),
+    rule: str = typer.Option(None, "--rule", help="A rule id, or a prefix ending in * (classification.*)."),
+    tool: str = typer.Option(None, "--tool"),
+    path: str = typer.Option(None, "--path", help="Glob over tool-call target paths (**/.env)."),
+    model: str = typer.Option(None, "--model", help="Model name; * matches anything."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=1000),
+    cursor: str = typer.Option(None, "--cursor", help="Continue after the previous page."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, jsonl or csv."),
+    store: str = typer.Option(None, "--store"),
+    config: Path = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Audit events, newest first, one page at a time."""
+    from seawall.audit.query import AuditFilter, parse_time
+    from seawall.audit.query import query as run_query
+    from seawall.cli.keys import open_configured_store
+
+    if fmt not in ("table", "jsonl", "csv"):
+        raise SeawallError("--format: table, jsonl or csv")
+    try:
+        f = AuditFilter(user=user, team=team, since=parse_time(since) if since else None,
+                        until=parse_time(until) if until else None, decision=decision, rule=rule, tool=tool,
+                        path=path, model=model)
+        page = run_query(open_configured_store(store, config), f, limit, cursor)
+    except ValueError as exc:
+        raise SeawallError(str(exc)) from None
+    if fmt == "jsonl":
+        for ev in page.events:
+            typer.echo(json.dumps(ev, default=_json_default))
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout)
+        w.writerow(COLUMNS)
+        for ev in page.events:
+            w.writerow([json.dumps(ev[c], default=_json_default) if isinstance(ev[c], (list, dict)) else
+                        (ev[c].isoformat() if isinstance(ev[c], datetime) else ev[c]) for c in COLUMNS])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        for c in ("time (UTC)", "user", "team", "route", "model", "status", "decision", "tokens in/out", "rules"):
+            table.add_column(c)
+        for ev in page.events:
+            table.add_row(f"{ev['ts']:%Y-%m-%d %H:%M:%S}", ev["user"] or "-", ev["team"] or "-", ev["route"],
+                          ev["model"] or "-", str(ev["status"]), ev["decision"],
+                          f"{ev['input_tokens'] or 0}/{ev['output_tokens'] or 0}", ", ".join(ev["rule_ids"] or []))
+        Console(highlight=False).print(table)
+        if not page.events:
+            typer.echo("no events match", err=True)
+    if page.next_cursor:
+        typer.echo(f"more: --cursor {page.next_cursor}", err=True)
+
+
+@audit_app.command("purge")
+def purge_cmd(
+    older_than: int = typer.Option(None, "--older-than", min=1,
+                                   help="Days (default: the policy's audit.retention_days)."),
+    yes: bool = typer.Option(False, "--yes", help="Do it without asking."),
+    store: str = typer.Option(None, "--store"),
+    config: Path = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Delete audit events older than the retention period."""
+    from seawall.audit.query import purge
+    from seawall.cli.keys import open_configured_store
+    from seawall.policy.load import find_policy_file, load
+
+    days = older_than or load(find_policy_file(config), allow_missing_env=True).policy.audit.retention_days
+    if not yes and not typer.confirm(f"Delete audit events older than {days} days?"):
+        raise typer.Exit(1)
+    n = purge(open_configured_store(store, config), days)
+    typer.echo(f"deleted {n} audit event(s) older than {days} days")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
