@@ -147,3 +147,25 @@ def purge(store: Store, older_than_days: int) -> int:
         cutoff = cutoff.replace(tzinfo=None)
     with store.engine.begin() as conn:
         return int(conn.execute(ae.delete().where(ae.c.ts < cutoff)).rowcount or 0)
+
+
+def events_between(store: Store, start: datetime, end: datetime, batch: int = 50_000) -> list[dict[str, Any]]:
+    """The fields anomaly detection needs, for every event in [start, end), oldest first."""
+    cols = [ae.c.id, ae.c.ts, ae.c.user, ae.c.team, ae.c.route, ae.c.decision, ae.c.input_tokens,
+            ae.c.output_tokens, ae.c.tiers, ae.c.tool_calls]
+
+    def t(dt: datetime) -> datetime:
+        return dt.astimezone(UTC).replace(tzinfo=None) if store.is_sqlite else dt
+
+    out: list[dict[str, Any]] = []
+    after: tuple[datetime, str] | None = None
+    with store.engine.connect() as conn:
+        while True:
+            q = sa.select(*cols).where(ae.c.ts >= t(start), ae.c.ts < t(end))
+            if after is not None:
+                q = q.where(sa.or_(ae.c.ts > after[0], sa.and_(ae.c.ts == after[0], ae.c.id > after[1])))
+            rows = [dict(r) for r in conn.execute(q.order_by(ae.c.ts, ae.c.id).limit(batch)).mappings()]
+            out.extend(rows)
+            if len(rows) < batch:
+                return out
+            after = (rows[-1]["ts"], rows[-1]["id"])

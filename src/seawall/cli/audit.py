@@ -102,5 +102,65 @@ def purge_cmd(
     typer.echo(f"deleted {n} audit event(s) older than {days} days")
 
 
+@audit_app.command("anomalies")
+def anomalies_cmd(
+    since: str = typer.Option("7d", "--since", help="Start of the window to judge (24h, 7d, ISO)."),
+    until: str = typer.Option(None, "--until", help="End of the window (default: now)."),
+    history: int = typer.Option(30, "--history", min=1, help="Days before the window used as the baseline."),
+    notify: bool = typer.Option(False, "--notify", help="Send each anomaly to the policy's alert webhooks."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines."),
+    store: str = typer.Option(None, "--store"),
+    config: Path = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Run anomaly detection over stored events (a replay). Exit 1 when anything was found."""
+    from datetime import UTC, timedelta
+
+    from seawall.audit.anomaly import detect
+    from seawall.audit.query import events_between, parse_time
+    from seawall.cli.keys import open_configured_store
+
+    try:
+        start = parse_time(since)
+        end = parse_time(until) if until else datetime.now(UTC)
+    except ValueError as exc:
+        raise SeawallError(str(exc)) from None
+    st = open_configured_store(store, config)
+    found = detect(events_between(st, start - timedelta(days=history), start), events_between(st, start, end))
+    for a in found:
+        typer.echo(json.dumps(a.as_dict()) if as_json else f"{a.kind:18s} {a.message}")
+    if not found and not as_json:
+        typer.echo("no anomalies", err=True)
+    if notify and found:
+        _notify([a.as_dict() for a in found], config)
+    raise typer.Exit(1 if found else 0)
+
+
+def _notify(payloads: list[dict[str, Any]], config: Path | None) -> None:
+    import time
+
+    import httpx
+
+    from seawall.limits.alerts import sign
+    from seawall.policy.load import find_policy_file, load
+
+    alerts = load(find_policy_file(config), allow_missing_env=True).policy.alerts
+    for url in alerts.webhooks:
+        for p in payloads:
+            body = json.dumps(p).encode()
+            ts = str(int(time.time()))
+            headers = {"content-type": "application/json", "x-seawall-timestamp": ts}
+            if alerts.secret:
+                headers["x-seawall-signature"] = sign(alerts.secret, ts, body)
+            for attempt in range(alerts.retries + 1):
+                try:
+                    if httpx.post(str(url), content=body, headers=headers, timeout=5).status_code < 300:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(min(0.5 * 2**attempt, 10))
+            else:
+                typer.echo(f"warning: an anomaly alert was not delivered to {url}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")

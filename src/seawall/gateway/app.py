@@ -73,12 +73,14 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         state["gw"] = g
         app.state.gateway = g
         watcher = asyncio.create_task(_watch_policy(g))
+        anomalies = asyncio.create_task(_anomaly_loop(g))
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: _reload(g, "SIGHUP"))
         try:
             yield
         finally:
             watcher.cancel()
+            anomalies.cancel()
             if g.alerts is not None:
                 await g.alerts.close()
             await g.limiter.close()
@@ -187,6 +189,34 @@ def _reload(g: Gateway, why: str) -> None:
         log.warning("policy reloaded (%s) from %s", why, g.holder.active.loaded.source)
     else:
         log.error("policy reload refused (%s); keeping the current policy:\n%s", why, error)
+
+
+async def _anomaly_loop(g: Gateway) -> None:
+    """When audit.anomaly_detection is on: judge the last day against the 30 before it, every interval;
+    each anomaly is audited and sent to the alert webhooks once."""
+    from datetime import UTC, datetime, timedelta
+
+    from seawall.audit.anomaly import detect
+    from seawall.audit.query import events_between
+
+    while True:
+        pol = g.holder.active.loaded.policy
+        await asyncio.sleep(pol.audit.anomaly_interval_min * 60)
+        pol = g.holder.active.loaded.policy
+        if not pol.audit.anomaly_detection or g.alerts is None:
+            continue
+        try:
+            now = datetime.now(UTC)
+            start = now - timedelta(days=1)
+            hist = await anyio.to_thread.run_sync(events_between, g.store, start - timedelta(days=30), start)
+            win = await anyio.to_thread.run_sync(events_between, g.store, start, now)
+            for a in detect(hist, win):
+                if await g.limiter.once(f"sw:an:{a.kind}:{a.user}:{a.since.isoformat()}", 40 * 86400):
+                    g.writer.submit(alert_event({"route": "alert:anomaly", "scope": f"user:{a.user}",
+                                                 "rule_ids": [f"anomaly.{a.kind}"]}))
+                    await g.alerts.send(pol.alerts, a.as_dict())
+        except Exception as exc:  # detection must never take the gateway down
+            log.error("anomaly detection failed: %s", type(exc).__name__)
 
 
 async def _watch_policy(g: Gateway) -> None:

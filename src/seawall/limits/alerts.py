@@ -89,6 +89,13 @@ class AlertCenter:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def send(self, alerts: Alerts, payload: dict[str, Any]) -> None:
+        """Deliver any alert payload to every webhook (in the background)."""
+        for url in alerts.webhooks:
+            task = asyncio.create_task(self._deliver(str(url), payload, alerts))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
     async def _deliver(self, url: str, payload: dict[str, Any], alerts: Alerts) -> None:
         body = orjson.dumps(payload)
         ts = str(int(time.time()))

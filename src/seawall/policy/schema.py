@@ -210,6 +210,8 @@ class Alerts(Strict):
 class Audit(Strict):
     retention_days: PositiveInt = 90
     record_paths: bool = True  # tool-call target paths (never their content)
+    anomaly_detection: bool = False  # the gateway judges the last day against 30 days, every interval
+    anomaly_interval_min: Annotated[int, Field(ge=5, le=1440)] = 60
 
 
 class Gateway(Strict):
