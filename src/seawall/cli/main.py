@@ -43,6 +43,8 @@ MODULES = [
     "seawall.cli.keys",
     "seawall.cli.serve",
     "seawall.cli.audit",
+    "seawall.cli.report",
+    "seawall.cli.tokens",
 ]
 
 
