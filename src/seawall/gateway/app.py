@@ -144,6 +144,9 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         Route("/admin/reload", admin_reload, methods=["POST"]),
         Route("/admin/audit", admin_audit, methods=["GET"]),
     ]
+    from seawall.web.app import routes as ui_routes
+
+    routes += ui_routes(gw)
     exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
 

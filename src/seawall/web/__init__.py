@@ -1,0 +1,1 @@
+"""The dashboard at /ui: server-rendered pages, inline SVG charts, no front-end build step."""
