@@ -111,7 +111,7 @@ def _redis(port: int) -> subprocess.Popen[bytes]:
 def test_redis_down_then_back(fake: FakeProvider, tmp_path: Path, on_error: str) -> None:
     port = _free_port()
     server = _redis(port)
-    extra = (f"limits: {{backend: redis, url: 'redis://127.0.0.1:{port}/0', on_error: {on_error}, timeout_ms: 200}}\n"
+    extra = (f"limits: {{backend: redis, url: 'redis://127.0.0.1:{port}/0', on_error: {on_error}, timeout_ms: 2000}}\n"
              "teams: {payments: {members: [alice], rpm: 3}}\n")
     g = start_gateway(fake, tmp_path, extra)
     try:
