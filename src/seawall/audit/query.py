@@ -152,7 +152,7 @@ def purge(store: Store, older_than_days: int) -> int:
 def events_between(store: Store, start: datetime, end: datetime, batch: int = 50_000) -> list[dict[str, Any]]:
     """The fields anomaly detection needs, for every event in [start, end), oldest first."""
     cols = [ae.c.id, ae.c.ts, ae.c.user, ae.c.team, ae.c.route, ae.c.decision, ae.c.input_tokens,
-            ae.c.output_tokens, ae.c.tiers, ae.c.tool_calls]
+            ae.c.output_tokens, ae.c.tiers, ae.c.tool_calls, ae.c.rule_ids]
 
     def t(dt: datetime) -> datetime:
         return dt.astimezone(UTC).replace(tzinfo=None) if store.is_sqlite else dt

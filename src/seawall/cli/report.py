@@ -48,5 +48,64 @@ def maturity_cmd(
         Console(highlight=False).print(t)
 
 
+@report_app.command("weekly")
+def weekly_cmd(
+    since: str = typer.Option("7d", "--since"),
+    fmt: str = typer.Option("markdown", "--format", "-f", help="markdown or html."),
+    output: Path = typer.Option(None, "--output", "-o"),
+    store: str = typer.Option(None, "--store"),
+    config: Path = typer.Option(None, "--config", "-c"),
+) -> None:
+    """The weekly digest: usage against budgets, blocks by rule, anomalies, key changes."""
+    from seawall.audit.query import parse_time
+    from seawall.cli.keys import open_configured_store
+    from seawall.policy.load import find_policy_file, load
+    from seawall.report import weekly
+
+    if fmt not in ("markdown", "html"):
+        raise SeawallError("--format: markdown or html")
+    try:
+        start = parse_time(since)
+    except ValueError as exc:
+        raise SeawallError(str(exc)) from None
+    loaded = load(find_policy_file(config), allow_missing_env=True)
+    digest = weekly.build(open_configured_store(store, config), loaded.policy, start)
+    text = weekly.markdown(digest) if fmt == "markdown" else weekly.html(digest)
+    if output:
+        output.write_text(text, "utf-8")
+        typer.echo(f"wrote {output}", err=True)
+    else:
+        typer.echo(text)
+
+
+def doctor_cmd(
+    gateway: str = typer.Option("http://127.0.0.1:8787", "--gateway", envvar="SEAWALL_GATEWAY"),
+    key: str = typer.Option(None, "--key", envvar="ANTHROPIC_API_KEY"),
+    explain: str = typer.Option(None, "--explain", help="An error message from an assistant or SDK."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check this machine's set-up end to end, or explain an error message."""
+    from seawall.report import doctor
+
+    if explain is not None:
+        found = doctor.explain(explain)
+        if not found:
+            typer.echo("This message does not come from a seawall rule I know. If it names x-seawall-request-id, "
+                       "`seawall audit query` on the gateway shows the request's decision and rules.")
+            raise typer.Exit(1)
+        for cause, fix, _ in found:
+            typer.echo(f"cause: {cause}\nfix:   {fix}")
+        return
+    steps = doctor.check(gateway, key, Path.cwd())
+    if as_json:
+        typer.echo(doctor.as_json(steps))
+    else:
+        for s in steps:
+            typer.echo(f"{'ok  ' if s.ok else 'FAIL'} {s.name:8s} {s.detail}" + (f"\n     fix: {s.fix}" if not s.ok
+                                                                                and s.fix else ""))
+    raise typer.Exit(0 if all(s.ok for s in steps) else 1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
+    app.command("doctor")(doctor_cmd)

@@ -99,6 +99,16 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     async def root(request: Request) -> Response:
         return JSONResponse({"service": "seawall", "version": __version__})
 
+    async def whoami(request: Request) -> Response:
+        """Which user a key belongs to (for `seawall doctor`); nothing is forwarded upstream."""
+        from seawall.gateway.auth import presented_key
+
+        key = presented_key(request.headers)
+        principal = await gw().keys.principal(key) if key else None
+        if principal is None:
+            return errors.error_response("anthropic", 401, "invalid or revoked seawall key", "invalid_key")
+        return JSONResponse({"user": principal.user, "team": principal.team, "key_id": principal.key_id})
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -137,6 +147,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         Route("/v1/models", models, methods=["GET"]),
         Route("/", root, methods=["GET", "HEAD"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/seawall/whoami", whoami, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/admin/keys", admin_keys, methods=["GET", "POST"]),

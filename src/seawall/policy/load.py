@@ -69,11 +69,11 @@ def find_policy_file(explicit: str | Path | None = None) -> Path | None:
 
 
 def load(path: str | Path | None = None, *, environ: dict[str, str] | None = None,
-         allow_missing_env: bool = False) -> Loaded:
+         allow_missing_env: bool = False, scan_secrets: bool = True) -> Loaded:
     """Load and validate a policy file, or the embedded defaults when `path` is None."""
     if path is None:
         return load_text(starter_text(), "<embedded defaults>", Path.cwd(), environ=environ,
-                         allow_missing_env=allow_missing_env)
+                         allow_missing_env=allow_missing_env, scan_secrets=scan_secrets)
     p = Path(path)
     name = str(p)
     try:
@@ -90,11 +90,13 @@ def load(path: str | Path | None = None, *, environ: dict[str, str] | None = Non
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError([Problem(name, 0, 0, "", f"not UTF-8 text (byte {exc.start})")]) from None
-    return load_text(text, name, p.resolve().parent, environ=environ, allow_missing_env=allow_missing_env)
+    return load_text(text, name, p.resolve().parent, environ=environ, allow_missing_env=allow_missing_env,
+                     scan_secrets=scan_secrets)
 
 
 def load_text(text: str, name: str, base: Path, *, environ: dict[str, str] | None = None,
-              allow_missing_env: bool = False) -> Loaded:
+              allow_missing_env: bool = False, scan_secrets: bool = True) -> Loaded:
+    """`scan_secrets=False` skips the literal-credential warning scan (hooks do not show warnings)."""
     if "\x00" in text:
         raise PolicyError([Problem(name, 0, 0, "", "binary content, not a YAML policy file")])
     yaml = YAML(typ="rt", pure=True)
@@ -126,7 +128,8 @@ def load_text(text: str, name: str, base: Path, *, environ: dict[str, str] | Non
     root = Path(os.path.expanduser(policy.project_root)) if policy.project_root else base
     if not root.is_absolute():
         root = base / root
-    warnings.extend(_literal_secrets(text, name))
+    if scan_secrets:
+        warnings.extend(_literal_secrets(text, name))
     return Loaded(policy=policy, source=name, root=Path(os.path.normpath(root)), warnings=warnings)
 
 

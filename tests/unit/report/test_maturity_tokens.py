@@ -76,3 +76,48 @@ def test_tokens_cli(tmp_path: Path) -> None:
     assert "1 file(s)" in res.stdout
     res = runner.invoke(app, ["tokens", "estimate", str(tmp_path), "--exact"], env={"SEAWALL_KEY": ""})
     assert res.exit_code == 2 and "needs your seawall key" in res.output
+
+
+def test_weekly_digest(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from seawall.audit.events import AuditEvent
+    from seawall.store.db import open_store
+
+    url = f"sqlite:///{tmp_path}/w.db"
+    st = open_store(url)
+    now = datetime.now(UTC)
+    st.create_key("alice", "pay")
+    st.insert_audit([AuditEvent(request_id=f"r{i}", route="/v1/messages", status=200, duration_ms=1.0, user="alice",
+                                team="pay", ts=now - timedelta(hours=i), input_tokens=1000, output_tokens=100,
+                                cost_usd=0.01, decision="block" if i < 2 else "allow",
+                                rule_ids=["redaction.secrets"] if i < 2 else []).row() for i in range(10)])
+    (tmp_path / "seawall.yaml").write_text(f"store: '{url}'\nusers: {{default: {{daily_tokens: 10000}}}}\n")
+    res = runner.invoke(app, ["report", "weekly", "--config", str(tmp_path / "seawall.yaml")])
+    assert res.exit_code == 0, res.output
+    assert "10 requests, 11,000 tokens, $0.10." in res.stdout
+    assert "| alice | 11,000 | 0.10 |" in res.stdout and "- redaction.secrets: 2" in res.stdout
+    assert "- created key_" in res.stdout
+    html = runner.invoke(app, ["report", "weekly", "--config", str(tmp_path / "seawall.yaml"), "-f", "html"])
+    assert "<h1>seawall weekly review" in html.stdout and "redaction.secrets: 2" in html.stdout
+
+
+def test_doctor_explains_seawall_errors() -> None:
+    res = runner.invoke(app, ["doctor", "--explain",
+                              "Error code: 429 - seawall: rpm limit for team:payments (7) reached; retry after 12 s"])
+    assert res.exit_code == 0 and "rate limit or budget" in res.stdout and "(rpm)" in res.stdout
+    res = runner.invoke(app, ["doctor", "--explain", "[seawall] This tool result was withheld by the security policy "
+                              "(classification.tiers.restricted: **/.env: path .env is restricted)"])
+    assert "seawall policy explain --path" in res.stdout
+    res = runner.invoke(app, ["doctor", "--explain", "connection reset by peer"])
+    assert res.exit_code == 1 and "does not come from a seawall rule" in res.stdout
+
+
+def test_doctor_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    res = runner.invoke(app, ["doctor", "--gateway", "http://127.0.0.1:9", "--json"], env={"ANTHROPIC_API_KEY": ""})
+    assert res.exit_code == 1
+    steps = {s["name"]: s for s in json.loads(res.stdout)}
+    assert steps["policy"]["ok"] and not steps["gateway"]["ok"] and steps["gateway"]["fix"] == "seawall serve"
+    assert not steps["hooks"]["ok"]
