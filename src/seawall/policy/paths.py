@@ -124,7 +124,11 @@ class Classifier:
     def _match(self, form: str) -> tuple[Tier, str | None]:
         if self._spec is None:
             return self.default, None
-        res = self._spec.check_file(form.lower() if self._fold else form)
+        key = form.lower() if self._fold else form
+        res = self._spec.check_file(key)
+        if (res.index is None or not res.include) and not key.endswith("/") and "." not in key.rsplit("/", 1)[-1]:
+            # a directory has the tier of what is in it: `secrets` (listed, globbed) is `secrets/**`
+            res = self._spec.check_file(key + "/")
         if res.index is None or not res.include:
             return self.default, None
         return self._order[len(self._order) - 1 - res.index]

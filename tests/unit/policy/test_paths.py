@@ -39,6 +39,8 @@ ROOT = "/work/project"
         "secrets/x",
         "SECRETS/x",
         "deep/secrets/db.txt",
+        "secrets",  # the directory itself (ls secrets, Glob in secrets)
+        "a/secrets/",
         ".\u0435nv",  # Cyrillic е
         ".\uff45nv",  # fullwidth ｅ
         ".e\u200bnv",  # zero-width space inside
