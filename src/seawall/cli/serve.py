@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -56,9 +57,35 @@ def serve_cmd(
     if workers > 1:
         raise SeawallError("--workers > 1: run several `seawall serve` processes behind a load balancer "
                            "(with a PostgreSQL store and Redis limits)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False,
-                timeout_graceful_shutdown=10, lifespan="on", proxy_headers=False,
-                loop="uvloop" if _has("uvloop") else "asyncio", http="httptools" if _has("httptools") else "h11")
+    uconfig = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False,
+                            timeout_graceful_shutdown=600, lifespan="on", proxy_headers=False,
+                            loop="uvloop" if _has("uvloop") else "asyncio",
+                            http="httptools" if _has("httptools") else "h11")
+    _DrainingServer(uconfig, app, pol.gateway.drain_delay_s).run()
+
+
+class _DrainingServer:
+    """uvicorn's server with a drain on SIGTERM: /readyz answers 503 for `delay` seconds (so a load
+    balancer stops sending new requests), then the server stops accepting and waits for open requests
+    and streams to finish. Ctrl-C (SIGINT) and a second signal skip the wait."""
+
+    def __new__(cls, config: Any, app: Any, delay: float) -> Any:
+        import asyncio
+        import signal
+
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: Any) -> None:
+                if sig == signal.SIGTERM and not getattr(app.state, "draining", False) and delay > 0:
+                    app.state.draining = True
+                    logging.getLogger("seawall.gateway").warning("SIGTERM: draining for %.0f s", delay)
+                    asyncio.get_event_loop().call_later(delay, super().handle_exit, sig, frame)
+                    return
+                app.state.draining = True
+                super().handle_exit(sig, frame)
+
+        return Server(config)
 
 
 def _has(module: str) -> bool:

@@ -100,6 +100,8 @@ async def _answer(request: Request, dialect: Dialect) -> Response:
         return dialect.error(500, "fake provider: client went away or server stopping")
     if script.status is not None:
         return dialect.error(script.status, retry_after=script.retry_after)
+    if script.malformed:
+        return Response(b'{"id": "msg_1", "content": [ {"type": "te', media_type="application/json")
     return dialect.reply(make_plan(script, body), body)
 
 

@@ -18,7 +18,7 @@ DEFAULT_TEXT = "Hello from the fake provider."
 DEFAULT_CHUNKS = 3
 # quoted words may hold "]]" (a redaction placeholder inside a tool input, say)
 _DIRECTIVE = re.compile(r"\[\[fake:((?:'[^']*'|\"[^\"]*\"|[^'\"\]]|\](?!\]))*)\]\]", re.DOTALL)
-_FLAGS = {"hang", "echo"}
+_FLAGS = {"hang", "echo", "malformed"}
 _KEYS = {"tool", "input", "delay", "chunk_delay", "cut_after", "status", "retry_after", "text", "chunks",
          "cache_read", "cache_write"} | _FLAGS
 # keys whose values may hold the request's text, in the order echo reads them at the top level
@@ -48,6 +48,7 @@ class Script:
     status: int | None = None
     retry_after: str = "1"
     hang: bool = False
+    malformed: bool = False  # answer 200 with a body that is not JSON
     echo: bool = False
     chunks: int = DEFAULT_CHUNKS
     cache_read: int = 0

@@ -113,6 +113,9 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        if getattr(request.app.state, "draining", False):
+            return JSONResponse({"status": "draining"}, status_code=503)
+
         def ping() -> None:
             with gw().store.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
@@ -158,7 +161,14 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     from seawall.web.app import routes as ui_routes
 
     routes += ui_routes(gw)
-    exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found)}
+    async def crashed(request: Request, exc: Exception) -> Response:
+        """A bug must still answer in the provider's shape, without a trace or any content."""
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        fmt = proxy.error_format(proxy.kind_for_headers(request.headers))
+        return errors.error_response(fmt, 500, "seawall internal error; the request was not forwarded",
+                                     "internal_error")
+
+    exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found), Exception: crashed}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
 
 

@@ -164,6 +164,8 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         finally:
             await resp.aclose()
         event.status = resp.status_code
+        if resp.status_code == 200 and "json" in ctype and not _is_json(content):
+            raise GatewayError(502, f"{upstream.name} sent an answer that is not valid JSON", "upstream_invalid")
         if resp.status_code == 200 and parse is not None and not path.endswith("count_tokens"):
             _settle(gw, event, env, from_body(fmt, content), "request")
             content = restore_body(content, vault)
@@ -219,7 +221,10 @@ def _envelope(body: bytes, parse: Callable[[dict[str, Any]], Envelope]) -> Envel
                            "invalid_json") from None
     if not isinstance(data, dict):
         raise GatewayError(400, "request body must be a JSON object", "invalid_json")
-    return parse(data)
+    try:
+        return parse(data)
+    except (AttributeError, TypeError, ValueError, RecursionError):
+        raise GatewayError(400, "request body has fields of an unexpected type", "invalid_request") from None
 
 
 async def _read_answer(resp: httpx.Response) -> bytes:
@@ -272,6 +277,14 @@ async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | No
         _settle(gw, event, env, tap.answer, "stream")
         with anyio.CancelScope(shield=True):
             await _finish(gw, event, t0, ticket)
+
+
+def _is_json(content: bytes) -> bool:
+    try:
+        orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _settle(gw: Gateway, event: AuditEvent, env: Envelope | None, answer: Answer, _how: str) -> None:

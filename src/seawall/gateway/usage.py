@@ -3,6 +3,7 @@ streams tapped chunk by chunk as they pass through (the bytes are relayed unchan
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,14 @@ def _int(v: Any) -> int | None:
 
 
 def from_body(fmt: str, body: bytes) -> Answer:
+    """Usage and tool calls of a whole answer; an answer of an unexpected shape yields what could be read."""
     ans = Answer()
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        _from_body(fmt, body, ans)
+    return ans
+
+
+def _from_body(fmt: str, body: bytes, ans: Answer) -> Answer:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -153,12 +161,15 @@ class StreamTap:
             return
         if not isinstance(ev, dict):
             return
-        if self.fmt == "anthropic":
-            self._anthropic(ev)
-        elif self.fmt == "openai_chat":
-            self._chat(ev)
-        else:
-            self._responses(ev)
+        try:
+            if self.fmt == "anthropic":
+                self._anthropic(ev)
+            elif self.fmt == "openai_chat":
+                self._chat(ev)
+            else:
+                self._responses(ev)
+        except (AttributeError, TypeError, ValueError):
+            pass  # an event of an unexpected shape: the bytes are still relayed; only metadata is lost
 
     def _anthropic(self, ev: dict[str, Any]) -> None:
         t = ev.get("type")

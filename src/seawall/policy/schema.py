@@ -220,6 +220,7 @@ class Gateway(Strict):
     max_body_mb: Annotated[float, Field(gt=0, le=1024)] = 32.0
     admin_token: str | None = None  # enables /admin; write it as ${SEAWALL_ADMIN_TOKEN}
     key_cache_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    drain_delay_s: Annotated[float, Field(ge=0, le=300)] = 5.0  # on SIGTERM: unready first, then stop accepting
     audit_batch: Annotated[int, Field(ge=1, le=10000)] = 200
     audit_flush_s: Annotated[float, Field(gt=0, le=60)] = 0.5
 

@@ -83,12 +83,15 @@ class SSERewriter:
             return block
         if not isinstance(ev, dict):
             return block
-        if self.fmt == "anthropic":
-            extra, changed = self._anthropic(ev)
-        elif self.fmt == "openai_chat":
-            extra, changed = self._chat(ev)
-        else:
-            extra, changed = self._responses(ev)
+        try:
+            if self.fmt == "anthropic":
+                extra, changed = self._anthropic(ev)
+            elif self.fmt == "openai_chat":
+                extra, changed = self._chat(ev)
+            else:
+                extra, changed = self._responses(ev)
+        except (AttributeError, TypeError, ValueError):
+            return block  # an event of an unexpected shape passes unchanged
         if not changed:
             return extra + block
         return extra + _sse(name, ev)

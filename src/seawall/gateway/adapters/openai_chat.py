@@ -42,7 +42,8 @@ def parse(body: dict[str, Any]) -> Envelope:
                         and isinstance(part.get("text"), str):
                     env.segments.append(Segment(part["text"], origin(channel, mi, bi, tool, path),
                                                 setter(part, "text"), call))
-        for ti, tc in enumerate(msg.get("tool_calls") or []):
+        raw_calls = msg.get("tool_calls")
+        for ti, tc in enumerate(raw_calls if isinstance(raw_calls, list) else []):
             fn = tc.get("function") if isinstance(tc, dict) else None
             if not isinstance(fn, dict):
                 continue
