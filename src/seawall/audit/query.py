@@ -113,7 +113,7 @@ def query(store: Store, f: AuditFilter, limit: int = 50, cursor: str | None = No
         conds.append(sa.or_(ae.c.ts < ts_v, sa.and_(ae.c.ts == ts_v, ae.c.id < ident)))
     q = sa.select(ae).where(*conds).order_by(ae.c.ts.desc(), ae.c.id.desc())
     out: list[dict[str, Any]] = []
-    batch = limit + 1 if not f.path else max(200, limit * 4)
+    batch = limit + 1 if not f.path else limit * 2 + 1
     last: dict[str, Any] | None = None
     with store.engine.connect() as conn:
         while True:
