@@ -140,8 +140,10 @@ Channel = Literal["user_prompt", "system", "tool_result", "tool_input", "file", 
 
 class Injection(Strict):
     channels: list[Channel] = Field(default_factory=lambda: ["tool_result", "file"])  # type: ignore[arg-type]
+    # block: a tool result is replaced by a notice (stripped), a prompt refused; log/allow: audited only
     action: Action = Action.BLOCK
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.8
+    warn: bool = True  # below block: append a warning for the model to the suspicious text
 
 
 class Bash(Strict):
