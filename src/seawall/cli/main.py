@@ -19,6 +19,8 @@ MODULES = [
     "seawall.cli.audit",
     "seawall.cli.report",
     "seawall.cli.tokens",
+    "seawall.cli.scan_skills",
+    "seawall.cli.extensions",
     "seawall.cli.hook",
     "seawall.cli.install_assistants",
 ]
