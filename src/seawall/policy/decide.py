@@ -63,10 +63,11 @@ class Decision:
 class Engine:
     """A policy compiled for fast decisions."""
 
-    def __init__(self, policy: Policy, root: str | Path) -> None:
+    def __init__(self, policy: Policy, root: str | Path, backend: str = "best") -> None:
         self.policy = policy
         self.root = str(root)
-        self.classifier = Classifier(policy.classification, self.root)
+        self.backend = backend
+        self.classifier = Classifier(policy.classification, self.root, backend)
         t = policy.tools
         self._tool_deny = [p.casefold() for p in t.deny]
         self._tool_allow = None if t.allow is None else [p.casefold() for p in t.allow]
@@ -91,7 +92,7 @@ class Engine:
         if found is None:
             if len(self._roots) > 256:
                 self._roots.clear()
-            found = self._roots[root] = Classifier(self.policy.classification, root)
+            found = self._roots[root] = Classifier(self.policy.classification, root, self.backend)
         return found
 
     def tier_action(self, tier: Tier) -> Action:

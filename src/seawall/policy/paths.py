@@ -90,7 +90,9 @@ class Classifier:
     given in reverse order and the winner is the first one in policy order.
     """
 
-    def __init__(self, cls: Classification, root: str) -> None:
+    def __init__(self, cls: Classification, root: str, backend: str = "best") -> None:
+        """`backend`: pathspec's matcher; "best" compiles Hyperscan (worth it in a long-lived
+        gateway), "simple" starts at once (a hook process per tool call)."""
         self.root = posixpath.normpath(root.replace("\\", "/"))
         self.default = cls.default
         self._fold = not cls.case_sensitive
@@ -102,7 +104,7 @@ class Classifier:
                     raise ValueError(f"classification.tiers.{tier.value}: {g!r} is not a usable glob")
                 self._order.append((tier, g))
         lines = [g.lower() if self._fold else g for _, g in reversed(self._order)]
-        self._spec = pathspec.PathSpec.from_lines("gitignore", lines, backend="best") if lines else None
+        self._spec = pathspec.PathSpec.from_lines("gitignore", lines, backend=backend) if lines else None
 
     def tier_of(self, raw: str, resolve: bool = True) -> tuple[Tier, str | None, NormalPath]:
         """The tier of a path, the glob that decided it (None: the default tier), and the normal form."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from seawall.hooks import lite, policycache
-from seawall.hooks.engine import HookEngine, SimpleClassifier
+from seawall.hooks.engine import HookEngine
 from seawall.policy import schema
 from seawall.policy.decide import Context, Engine, decide
 from seawall.policy.load import load
@@ -39,7 +39,7 @@ def test_lite_policy_decides_like_the_real_one(tmp_path):
     lite_policy = lite.policy_from_cache(sections, force_lite=True)
     assert not hasattr(lite_policy, "model_dump")
     a, b = Engine(real, tmp_path), HookEngine(lite_policy, str(tmp_path))
-    assert isinstance(b.classifier, SimpleClassifier)
+    assert b.backend == "simple" and b.classifier._spec is not None
     for ctx in CONTEXTS:
         da, db = decide(a, ctx), decide(b, ctx)
         assert (da.action.value, da.tier, da.rule_ids(), da.paths) == \
