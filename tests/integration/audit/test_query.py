@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +17,7 @@ from seawall.audit.events import AuditEvent
 from seawall.audit.query import AuditFilter, parse_time, purge, query
 from seawall.cli.main import app
 from seawall.store.db import Store, open_store
+from support.services import pg_database
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -26,18 +25,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    name = "seawall_q_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("PostgreSQL not reachable")
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with pg_database("seawall_q_") as url:
+        yield url
 
 
 def events() -> list[AuditEvent]:

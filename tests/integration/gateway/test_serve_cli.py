@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ import httpx
 import pytest
 
 from seawall.fakeprovider import FakeProvider
+from support.services import free_port
 
 pytestmark = pytest.mark.integration
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_zero_config_serve(tmp_path: Path, fake: FakeProvider) -> None:
@@ -38,7 +32,7 @@ def test_zero_config_serve(tmp_path: Path, fake: FakeProvider) -> None:
                             timeout=60)
     assert "dev" in listed.stdout and key not in listed.stdout
 
-    port = _free_port()
+    port = free_port()
     # the embedded policy forwards to api.anthropic.com; point it at the fake with a one-line policy
     (tmp_path / "seawall.yaml").write_text(
         f"providers:\n  anthropic: {{base_url: '{fake.url}', api_key: '${{ANTHROPIC_API_KEY}}'}}\n")

@@ -19,10 +19,10 @@ import anthropic
 import httpx
 import openai
 import pytest
-import sqlalchemy as sa
 
 from seawall.fakeprovider import FakeProvider, run_fake_provider
 from support.gateway import UPSTREAM_KEY, start_gateway
+from support.services import free_port, pg_database
 
 pytestmark = pytest.mark.integration
 MODEL = "claude-opus-4-8"
@@ -34,12 +34,6 @@ SEAWALL = str(Path(sys.executable).with_name("seawall"))
 def fake() -> Iterator[FakeProvider]:
     with run_fake_provider() as fp:
         yield fp
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _fire(urls: list[str], key: str, n: int) -> list[int]:
@@ -109,7 +103,7 @@ def _redis(port: int) -> subprocess.Popen[bytes]:
 
 @pytest.mark.parametrize("on_error", ["allow", "block"])
 def test_redis_down_then_back(fake: FakeProvider, tmp_path: Path, on_error: str) -> None:
-    port = _free_port()
+    port = free_port()
     server = _redis(port)
     extra = (f"limits: {{backend: redis, url: 'redis://127.0.0.1:{port}/0', on_error: {on_error}, timeout_ms: 2000}}\n"
              "teams: {payments: {members: [alice], rpm: 3}}\n")
@@ -135,21 +129,17 @@ def test_redis_down_then_back(fake: FakeProvider, tmp_path: Path, on_error: str)
 
 
 def test_two_gateways_share_redis_and_postgres(fake: FakeProvider, tmp_path: Path) -> None:
-    db = "seawall_t_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
-    except sa.exc.OperationalError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("PostgreSQL not reachable")
+    with pg_database() as url:
+        _two_gateways(fake, tmp_path, url)
+
+
+def _two_gateways(fake: FakeProvider, tmp_path: Path, store_url: str) -> None:
     team = "team" + uuid.uuid4().hex[:6]
     policy = tmp_path / "seawall.yaml"
     policy.write_text(
         "providers:\n"
         f"  anthropic: {{base_url: '{fake.url}', api_key: '{UPSTREAM_KEY}'}}\n"
-        f"store: 'postgresql://postgres@127.0.0.1:5432/{db}'\n"
+        f"store: '{store_url}'\n"
         "limits: {backend: redis, url: 'redis://127.0.0.1:6379/0'}\n"
         f"teams: {{{team}: {{members: [carol], rpm: 9}}}}\n")
     env = {**os.environ, "HOME": str(tmp_path)}
@@ -158,7 +148,7 @@ def test_two_gateways_share_redis_and_postgres(fake: FakeProvider, tmp_path: Pat
     procs, urls = [], []
     try:
         for _ in range(2):
-            port = _free_port()
+            port = free_port()
             procs.append(subprocess.Popen([SEAWALL, "serve", "--config", str(policy), "--port", str(port),
                                            "--log-level", "warning"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -182,6 +172,3 @@ def test_two_gateways_share_redis_and_postgres(fake: FakeProvider, tmp_path: Pat
             p.terminate()
         for p in procs:
             p.wait(10)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()

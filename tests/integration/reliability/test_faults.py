@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from seawall.audit.writer import AuditWriter
 from seawall.fakeprovider import FakeProvider, run_fake_provider
 from seawall.store.db import open_store
 from support.gateway import UPSTREAM_KEY, start_gateway
+from support.services import free_port
 
 pytestmark = pytest.mark.integration
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
@@ -35,12 +35,6 @@ def fake() -> Iterator[FakeProvider]:
         yield fp
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_sigterm_drains_open_streams(fake: FakeProvider, tmp_path: Path) -> None:
     policy = tmp_path / "seawall.yaml"
     policy.write_text(f"providers:\n  anthropic: {{base_url: '{fake.url}', api_key: '{UPSTREAM_KEY}'}}\n"
@@ -48,7 +42,7 @@ def test_sigterm_drains_open_streams(fake: FakeProvider, tmp_path: Path) -> None
     env = {**os.environ, "HOME": str(tmp_path)}
     key = subprocess.run([SEAWALL, "keys", "create", "--user", "u", "--config", str(policy)], env=env,
                          capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-    port = _port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([SEAWALL, "serve", "--config", str(policy), "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
