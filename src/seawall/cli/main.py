@@ -20,6 +20,7 @@ MODULES = [
     "seawall.cli.report",
     "seawall.cli.tokens",
     "seawall.cli.scan_skills",
+    "seawall.cli.scan_code",
     "seawall.cli.extensions",
     "seawall.cli.hook",
     "seawall.cli.install_assistants",

@@ -1,0 +1,404 @@
+"""`seawall scan code [PATH...]`: insecure code (injection, traversal, weak crypto ...) in Python,
+JavaScript and TypeScript files, or only in the lines a change adds (`--diff BASE`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from seawall.cli.scan import scan_app
+from seawall.detect.code.engine import CodeDetector
+from seawall.detect.findings import Family, Finding, Severity, Span, fingerprint
+from seawall.errors import SeawallError
+from seawall.report.notes import Note
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+ENGINES = ("bandit", "semgrep")
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass
+class CodeScan:
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    suppressed: int = 0
+    files: int = 0
+    scanned: list[tuple[Path, str]] = field(default_factory=list)  # (path on disk, reported path)
+
+
+# --- scanning ------------------------------------------------------------------------------------
+
+
+def _scan_one(target: tuple[Path, str], max_bytes: int, only: frozenset[int] | None) -> CodeScan:
+    from seawall.detect.code.engine import CodeSyntaxError, language_of
+    from seawall.scanning.suppress import drop_allowed, file_allowed
+    from seawall.scanning.walk import read_source
+
+    out = CodeScan()
+    path, rel = target
+    src = read_source(path, rel, max_bytes)
+    if isinstance(src, Note):
+        out.notes.append(src)
+        return out
+    out.files = 1
+    out.scanned.append(target)
+    try:
+        found = _detector().scan_strict(src.text, src.rel)
+    except CodeSyntaxError as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        out.notes.append(Note(rel, f"not scanned: {exc}{where}"))
+        return out
+    if language_of(rel) is None:
+        return out
+    if found and file_allowed(src.text):
+        out.suppressed += len(found)
+        return out
+    if only is not None:
+        found = [f for f in found if any(n in only for n in range(f.line, (f.end_line or f.line) + 1))]
+    kept, dropped = drop_allowed(src.text, found)
+    out.suppressed += dropped
+    out.findings.extend(kept)
+    return out
+
+
+_DET: CodeDetector | None = None
+
+
+def _detector() -> CodeDetector:
+    global _DET
+    if _DET is None:
+        from seawall.detect.code.engine import CodeDetector
+
+        _DET = CodeDetector()
+    return _DET
+
+
+def _merge(into: CodeScan, part: CodeScan) -> None:
+    into.findings.extend(part.findings)
+    into.notes.extend(part.notes)
+    into.suppressed += part.suppressed
+    into.files += part.files
+    into.scanned.extend(part.scanned)
+
+
+def _chunk_scan(chunk: list[tuple[Path, str]], max_bytes: int,
+                only: dict[str, frozenset[int]] | None) -> CodeScan:
+    res = CodeScan()
+    for t in chunk:
+        _merge(res, _scan_one(t, max_bytes, only.get(t[1]) if only is not None else None))
+    return res
+
+
+def scan_targets(targets: Sequence[tuple[Path, str]], max_bytes: int = 5 * 1024 * 1024, jobs: int = 1,
+                 only: dict[str, frozenset[int]] | None = None) -> CodeScan:
+    """Scan code files (already filtered by language); `only`: reported path -> lines to keep."""
+    jobs = jobs or os.cpu_count() or 1
+    result = CodeScan()
+    import multiprocessing
+
+    if jobs == 1 or len(targets) < 4 * jobs or "fork" not in multiprocessing.get_all_start_methods():
+        _merge(result, _chunk_scan(list(targets), max_bytes, only))
+        return result
+    n = max(1, len(targets) // (jobs * 4))
+    chunks = [list(targets[i:i + n]) for i in range(0, len(targets), n)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in pool.map(_chunk_scan, chunks, [max_bytes] * len(chunks), [only] * len(chunks)):
+            _merge(result, part)
+    return result
+
+
+def collect(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Note]]:
+    """Code files under `paths` (Python, JavaScript, TypeScript); notes for what cannot be scanned."""
+    from seawall.detect.code.engine import language_of
+    from seawall.scanning.walk import iter_targets
+
+    files: list[tuple[Path, str]] = []
+    notes: list[Note] = []
+    explicit = {Path(os.path.abspath(p)) for p in paths if p.is_file()}
+    for item in iter_targets(paths):
+        if isinstance(item, Note):
+            notes.append(item)
+        elif language_of(item[1]) is not None:
+            files.append(item)
+        elif Path(os.path.abspath(item[0])) in explicit:
+            notes.append(Note(item[1], "not Python, JavaScript or TypeScript"))
+    return files, notes
+
+
+# --- --diff BASE -----------------------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SeawallError(f"--diff needs git: {exc}") from None
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SeawallError(f"--diff: git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def diff_lines(base: str, repo: Path | None = None) -> tuple[Path, dict[str, set[int]]]:
+    """(repository top, repo-relative path -> lines added) between the merge base of BASE and HEAD and
+    the working tree: what a pull request adds."""
+    repo = repo or Path.cwd()
+    top = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+    _git(top, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+    try:
+        ref = _git(top, "merge-base", base, "HEAD").strip() or base
+    except SeawallError:
+        ref = base
+    out = _git(top, "diff", "-U0", "--no-color", "--no-ext-diff", "--diff-filter=ACMR", "--src-prefix=a/",
+               "--dst-prefix=b/", ref, "--")
+    added: dict[str, set[int]] = {}
+    current: str | None = None
+    for raw in out.splitlines():
+        if raw.startswith("+++ "):
+            target = raw[4:]
+            current = target[2:] if target.startswith("b/") else None
+        elif raw.startswith("@@") and current is not None:
+            m = _HUNK.match(raw)
+            if m:
+                start, count = int(m.group(1)), int(m.group(2) or "1")
+                added.setdefault(current, set()).update(range(start, start + count))
+    # untracked files are new in their entirety
+    for rel in _git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
+        if rel:
+            try:
+                n = (top / rel).read_bytes().count(b"\n") + 1
+            except OSError:
+                continue
+            added[rel] = set(range(1, n + 1))
+    return top, {p: s for p, s in added.items() if s}
+
+
+# --- external engines ----------------------------------------------------------------------------
+
+
+_SEV = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW,
+        "ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}
+
+
+def run_bandit(files: Sequence[tuple[Path, str]], notes: list[Note]) -> list[Finding]:
+    py = [(p, rel) for p, rel in files if rel.endswith((".py", ".pyw"))]
+    exe = shutil.which("bandit") or (str(Path(sys.executable).parent / "bandit")
+                                     if (Path(sys.executable).parent / "bandit").exists() else None)
+    if not py:
+        return []
+    if exe is None:
+        notes.append(Note("bandit", "engine not installed; skipped"))
+        return []
+    by_abs = {os.path.abspath(p): rel for p, rel in py}
+    try:
+        proc = subprocess.run([exe, "-q", "-f", "json", *by_abs], capture_output=True, timeout=1800)
+        doc = json.loads(proc.stdout or b"{}")
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        notes.append(Note("bandit", f"engine failed ({type(exc).__name__}); skipped"))
+        return []
+    out = []
+    for r in doc.get("results", []):
+        rel = by_abs.get(os.path.abspath(r.get("filename", "")), r.get("filename", ""))
+        cwe = (r.get("issue_cwe") or {}).get("id")
+        line = int(r.get("line_number") or 1)
+        out.append(_external("bandit", r.get("test_id", "B000"), rel, line, f"CWE-{cwe}" if cwe else None,
+                             r.get("issue_text", ""), _SEV.get(r.get("issue_severity", ""), Severity.MEDIUM),
+                             {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}.get(r.get("issue_confidence", ""), 0.5),
+                             r.get("code", "")))
+    return out
+
+
+def run_semgrep(files: Sequence[tuple[Path, str]], notes: list[Note], config: str) -> list[Finding]:
+    exe = shutil.which("semgrep")
+    if not files:
+        return []
+    if exe is None:
+        notes.append(Note("semgrep", "engine not installed; skipped"))
+        return []
+    by_abs = {os.path.abspath(p): rel for p, rel in files}
+    try:
+        proc = subprocess.run([exe, "scan", "--json", "--quiet", "--metrics=off", "--config", config, *by_abs],
+                              capture_output=True, timeout=3600)
+        doc = json.loads(proc.stdout or b"{}")
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        notes.append(Note("semgrep", f"engine failed ({type(exc).__name__}); skipped"))
+        return []
+    out = []
+    for r in doc.get("results", []):
+        extra = r.get("extra", {})
+        cwes = (extra.get("metadata") or {}).get("cwe") or []
+        cwe_m = re.search(r"CWE-\d+", " ".join(cwes) if isinstance(cwes, list) else str(cwes))
+        rel = by_abs.get(os.path.abspath(r.get("path", "")), r.get("path", ""))
+        out.append(_external("semgrep", r.get("check_id", "rule"), rel, int(r.get("start", {}).get("line", 1)),
+                             cwe_m.group(0) if cwe_m else None, extra.get("message", ""),
+                             _SEV.get(extra.get("severity", ""), Severity.MEDIUM), 0.7, extra.get("lines", "")))
+    return out
+
+
+def _external(engine: str, rule: str, path: str, line: int, cwe: str | None, message: str, sev: Severity,
+              conf: float, code: str) -> Finding:
+    return Finding(rule_id=f"{engine}.{rule}", family=Family.CODE, kind=cwe or rule, severity=sev,
+                   confidence=conf, span=Span(0, 0), line=line, message=f"[{engine}] {message}".strip(),
+                   fingerprint=fingerprint(f"{engine}.{rule}", f"{path}\x00{' '.join(code.split())}"),
+                   path=path, cwe=cwe, extra={"engine": engine})
+
+
+def _cwe_family(cwe: str | None) -> frozenset[int]:
+    groups = [{89, 564, 943}, {78, 77, 88}, {22, 23, 36, 73}, {798, 259, 321, 522}, {502}, {94, 95, 1336},
+              {79, 80, 116}, {918}, {327, 328, 326, 916}, {330, 338}, {295, 297}, {611, 776}, {1333, 400, 730},
+              {601}, {352}, {942, 346}, {347, 345}]
+    m = re.search(r"(\d+)", cwe or "")
+    if not m:
+        return frozenset()
+    n = int(m.group(1))
+    return frozenset(next((g for g in groups if n in g), {n}))
+
+
+def merge_external(own: list[Finding], extra: list[Finding]) -> list[Finding]:
+    """Add findings of other engines unless seawall (or an earlier engine) already reported the same
+    weakness within two lines of the same file."""
+    out = list(own)
+    seen: list[tuple[str | None, int, frozenset[int]]] = [(f.path, f.line, _cwe_family(f.cwe)) for f in own]
+    for f in extra:
+        fam = _cwe_family(f.cwe)
+        if any(p == f.path and abs(n - f.line) <= 2 and (fam & c or not fam) for p, n, c in seen):
+            continue
+        seen.append((f.path, f.line, fam))
+        out.append(f)
+    return out
+
+
+# --- command -------------------------------------------------------------------------------------
+
+
+def run_scan(paths: Sequence[Path], *, diff: str | None = None, max_bytes: int = 5 * 1024 * 1024, jobs: int = 1,
+             engines: Sequence[str] = (), semgrep_config: str = "auto") -> CodeScan:
+    """What `seawall scan code` computes, without rendering (benchmarks and tests call it)."""
+    only: dict[str, frozenset[int]] | None = None
+    if diff is not None:
+        top, added = diff_lines(diff)
+        cwd = Path.cwd().resolve()
+        wanted = [Path(os.path.abspath(p)) for p in paths] if paths else None
+        targets: list[tuple[Path, str]] = []
+        only = {}
+        notes: list[Note] = []
+        from seawall.detect.code.engine import language_of
+
+        for rel, lines in sorted(added.items()):
+            full = top / rel
+            if wanted is not None and not any(full == w or w in full.parents for w in wanted):
+                continue
+            if language_of(rel) is None:
+                continue
+            try:
+                shown = full.resolve().relative_to(cwd).as_posix()
+            except ValueError:
+                shown = full.as_posix()
+            targets.append((full, shown))
+            only[shown] = frozenset(lines)
+    else:
+        targets, notes = collect(paths or [Path(".")])
+    result = scan_targets(targets, max_bytes, jobs, only)
+    result.notes = notes + result.notes
+    extra: list[Finding] = []
+    for e in engines:
+        got = run_bandit(result.scanned, result.notes) if e == "bandit" \
+            else run_semgrep(result.scanned, result.notes, semgrep_config)
+        if only is not None:
+            got = [f for f in got if f.line in only.get(f.path or "", frozenset())]
+        extra.extend(got)
+    if extra:
+        result.findings = merge_external(result.findings, extra)
+    result.findings.sort(key=lambda f: (f.path or "", f.line, f.rule_id))
+    return result
+
+
+def _engines(spec: str | None) -> list[str]:
+    if not spec:
+        return []
+    names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    bad = [n for n in names if n not in ENGINES]
+    if bad:
+        raise SeawallError(f"--engine: unknown engine {bad[0]!r} (known: {', '.join(ENGINES)})")
+    return names
+
+
+@scan_app.command("code")
+def code_cmd(
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: the current folder)."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Known findings (fingerprints) to ignore."),
+    update_baseline: bool = typer.Option(False, "--update-baseline",
+                                         help="Write all current findings to --baseline and exit 0."),
+    diff: str | None = typer.Option(None, "--diff", metavar="BASE",
+                                    help="Only lines added relative to git ref BASE (pull requests)."),
+    engine: str | None = typer.Option(None, "--engine",
+                                      help="Also run these engines when installed and merge: bandit,semgrep."),
+    semgrep_config: str = typer.Option("auto", "--semgrep-config", help="Semgrep --config value."),
+    max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Skip files larger than this."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: one per CPU)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
+) -> None:
+    """Find insecure code (CWE-89, 78, 22, 798, 502, 94, 79, 918, 327, 330, 295, 611, 347, 942 ...).
+    Exit 0 clean, 1 findings, 2 usage error."""
+    from seawall.report import json as json_report
+    from seawall.report import sarif, text
+    from seawall.scanning.suppress import load_baseline, write_baseline
+
+    engines = _engines(engine)
+    if update_baseline and baseline is None:
+        raise SeawallError("--update-baseline needs --baseline FILE")
+    known = load_baseline(baseline) if baseline is not None and not update_baseline else None
+    result = run_scan(paths or [], diff=diff, max_bytes=max_bytes, jobs=jobs, engines=engines,
+                      semgrep_config=semgrep_config)
+    if update_baseline and baseline is not None:
+        write_baseline(baseline, result.findings)
+        typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
+        raise typer.Exit(0)
+    if known is not None:
+        kept = [f for f in result.findings if f.fingerprint not in known]
+        result.suppressed += len(result.findings) - len(kept)
+        result.findings = kept
+
+    if fmt is Format.text:
+        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,  # noqa: SIM115
+                          highlight=False, soft_wrap=True)
+        text.render(result.findings, result.notes, console, suppressed=result.suppressed, verbose=verbose)
+        if result.findings and verbose:
+            for f in result.findings:
+                if f.extra.get("safe"):
+                    console.print(f"  {f.path}:{f.line} {f.rule_id}: use instead: {f.extra['safe']}",
+                                  markup=False)
+        if output:
+            console.file.close()
+    else:
+        body = json_report.render(result.findings, result.notes) if fmt is Format.json \
+            else json.dumps(sarif.to_sarif(result.findings, root=Path.cwd(), notes=result.notes), indent=2)
+        if output:
+            output.write_text(body + "\n", "utf-8")
+        else:
+            typer.echo(body)
+    raise typer.Exit(1 if result.findings else 0)
+
+
+def register(app: typer.Typer) -> None:
+    """The command is attached to `scan_app` at import; nothing more to add."""
