@@ -21,6 +21,7 @@ MODULES = [
     "seawall.cli.tokens",
     "seawall.cli.scan_skills",
     "seawall.cli.scan_code",
+    "seawall.cli.scan_prompt",
     "seawall.cli.extensions",
     "seawall.cli.hook",
     "seawall.cli.install_assistants",

@@ -12,6 +12,7 @@ from seawall.detect.findings import Detector, Family, Finding, Origin
 BUILTIN: dict[str, str] = {
     "secrets": "seawall.detect.secrets.engine:SecretDetector",
     "pii": "seawall.detect.pii.engine:PiiDetector",
+    "injection": "seawall.detect.injection.engine:InjectionDetector",
     "code": "seawall.detect.code.engine:CodeDetector",
 }
 

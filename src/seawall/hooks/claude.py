@@ -55,7 +55,8 @@ def handle(event_name: str, event: dict[str, Any], s: Situation) -> Outcome:
         return Outcome(v, {"decision": "block", "reason": v.reason} if v.denied else None)
     if event_name == "PostToolUse":
         tool = tool_name(event) or "tool"
-        v, note = core.check_output(s.engine, tool, event.get("tool_response"), s.project_dir)
+        v, note = core.check_output(s.engine, tool, event.get("tool_response"), s.project_dir,
+                                    event.get("tool_input"))
         out: dict[str, Any] | None = None
         if v.denied:
             out = {"decision": "block", "reason": v.reason}

@@ -334,9 +334,42 @@ def output_text(tool: str, response: Any) -> str:
         return ""
 
 
-def check_output(engine: Engine, tool: str, response: Any, project_dir: str) -> tuple[Verdict, str | None]:
+CODE_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
+CODE_SUFFIXES = (".py", ".pyw", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+
+
+def check_written_code(tool: str, tool_input: Any, response: Any) -> Verdict | None:
+    """PostToolUse of Write/Edit: insecure patterns the edit introduced, phrased for the model, so it
+    fixes them in the same session (a blocking PostToolUse reason goes back to the model)."""
+    if tool not in CODE_TOOLS or not isinstance(tool_input, dict):
+        return None
+    path = tool_input.get("file_path") or tool_input.get("notebook_path")
+    if not isinstance(path, str) or not path.endswith(CODE_SUFFIXES):
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            new_text = fh.read(2_000_000)
+    except OSError:
+        return None
+    old = response.get("originalFile") if isinstance(response, dict) else None
+    try:
+        from seawall.detect.code.engine import findings_for_edit, model_message
+    except ImportError:
+        return None
+    found = findings_for_edit(path, old if isinstance(old, str) else "", new_text)
+    if not found:
+        return None
+    return Verdict(action="block", permission="deny", reason=model_message(found),
+                   rule_ids=sorted({f.rule_id for f in found}), kinds=sorted({f.kind for f in found}))
+
+
+def check_output(engine: Engine, tool: str, response: Any, project_dir: str,
+                 tool_input: Any = None) -> tuple[Verdict, str | None]:
     """PostToolUse: screen what a tool returned. Returns the verdict and, when the model should be
     told something (injection suspected, secrets seen), a short context note."""
+    code = check_written_code(tool, tool_input, response)
+    if code is not None:
+        return code, None
     text = output_text(tool, response)
     if not text:
         return Verdict(), None

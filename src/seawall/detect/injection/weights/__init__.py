@@ -1,0 +1,1 @@
+"""Shipped model weights (written by scripts/train_injection.py)."""
