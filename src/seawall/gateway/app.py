@@ -81,6 +81,8 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         finally:
             watcher.cancel()
             anomalies.cancel()
+            if proxy._SETTLING:  # usage of the last answers is counted before the limiter closes
+                await asyncio.wait(set(proxy._SETTLING), timeout=10)
             if g.alerts is not None:
                 await g.alerts.close()
             await g.limiter.close()

@@ -7,6 +7,7 @@ errors come back in the provider's error shape. Nothing of the content is logged
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fnmatch
 import logging
@@ -312,18 +313,28 @@ def _tool_rows(calls: list[ToolCall], side: str, gw: Gateway) -> list[dict[str, 
     return [{"name": c.name, "side": side, "paths": list(c.paths) if record_paths else []} for c in calls]
 
 
+_SETTLING: set[asyncio.Task[None]] = set()
+
+
+async def _settle_ticket(gw: Gateway, ticket: Ticket, status: int, used: int | None, cost: float | None,
+                         request_id: str) -> None:
+    try:
+        if status == 200:
+            await accounting.settle(gw.limiter, ticket, used, cost)
+            await _budget_alerts(gw, ticket)
+        else:
+            await accounting.release(gw.limiter, ticket)
+    except LimiterUnavailable:
+        gw.metrics.errors.labels("limiter_unavailable").inc()
+        log.error("limiter unreachable while settling %s", request_id)
+
+
 async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | None = None) -> None:
-    if ticket is not None:
-        try:
-            if event.status == 200:
-                used = None if event.input_tokens is None else (event.input_tokens or 0) + (event.output_tokens or 0)
-                await accounting.settle(gw.limiter, ticket, used, event.cost_usd)
-                await _budget_alerts(gw, ticket)
-            else:
-                await accounting.release(gw.limiter, ticket)
-        except LimiterUnavailable:
-            gw.metrics.errors.labels("limiter_unavailable").inc()
-            log.error("limiter unreachable while settling %s", event.request_id)
+    if ticket is not None:  # settled after the answer: the client does not wait for this round trip
+        used = None if event.input_tokens is None else (event.input_tokens or 0) + (event.output_tokens or 0)
+        task = asyncio.create_task(_settle_ticket(gw, ticket, event.status, used, event.cost_usd, event.request_id))
+        _SETTLING.add(task)
+        task.add_done_callback(_SETTLING.discard)
     event.duration_ms = round((time.perf_counter() - t0) * 1000, 3)
     gw.metrics.requests.labels(event.route, event.provider or "-", str(event.status)).inc()
     gw.metrics.duration.labels(event.route).observe(event.duration_ms / 1000)
