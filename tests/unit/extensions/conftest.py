@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "extensions"
+# the shared read-only files sit next to the repository on the dev machine (and where CI runs)
+_SHARED = next((p for p in (Path(os.environ.get("SEAWALL_SHARED", "/work/shared")),
+                            Path(__file__).resolve().parents[4] / "shared") if p.is_dir()), Path("/work/shared"))
+FIXTURES = _SHARED / "fixtures" / "extensions"
 
 
 @pytest.fixture
 def fixture_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A fake home and project built from shared/fixtures/extensions, each file at its real place."""
     if not FIXTURES.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared fixtures not found at {FIXTURES} (set SEAWALL_SHARED)")
         pytest.skip("shared fixtures not present")
     home, project = tmp_path / "home", tmp_path / "src" / "shop"
     home.mkdir()
