@@ -1,6 +1,6 @@
-"""What `seawall serve` adds on the request path (inspection off), against calling the upstream directly and
-against the LiteLLM proxy, all three in front of the same fake upstream in one run. Prints figures, the
-issue's goals next to them, and ratios; nothing here gates anything.
+"""What `seawall serve` adds on the request path, against calling the upstream directly and against the LiteLLM
+proxy, all three in front of the same fake upstream in one run. Prints figures, the issue's goals next to them,
+and ratios; nothing here gates anything.
 
 usage: .venv/bin/python bench/gateway_overhead.py [--no-litellm] [--quick]
 
@@ -11,6 +11,9 @@ Measured, in OpenAI chat-completions format (LiteLLM's native one) with ~5 KB re
     gateway's CPU time per chunk);
   * peak RSS (VmHWM) of the gateway process with 100 streams open at once;
   * start-up to healthy (seawall: median of 3 starts; LiteLLM: median of 2).
+
+seawall runs with a policy that sets only `providers` and `store`, so whatever its defaults inspect is part of
+the figures; every request repeats the same body, so a detection cache, where there is one, hits.
 
 The fake provider (`python -m seawall.fakeprovider`), seawall and LiteLLM each run in their own process;
 the load generator is a minimal asyncio HTTP/1.1 keep-alive client in this process, so that what it costs
@@ -129,13 +132,14 @@ def wait_healthy(proc: subprocess.Popen[bytes], port: int, path: str, timeout: f
 
 def tail(path: Path, lines: int = 25) -> str:
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(x[:300] for x in path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
 
 
 def proc_status_kb(pid: int, field_name: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
+    """A /proc/PID/status figure in kB (0 once the process is gone)."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith(field_name + ":"):
                 return int(line.split()[1])
@@ -143,9 +147,12 @@ def proc_status_kb(pid: int, field_name: str) -> int:
 
 
 def proc_cpu_s(pid: int) -> float:
-    """utime + stime of one process, in seconds (clock-tick resolution)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    """utime + stime of one process, in seconds (clock-tick resolution; 0 once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -351,8 +358,9 @@ async def sequential(targets: list[Target], n: int, warmup: int) -> dict[str, li
     return lat
 
 
-async def load(t: Target, seconds: float, concurrency: int) -> float:
-    """Requests/s (200s only) with `concurrency` connections sending back to back for `seconds`."""
+async def load(t: Target, seconds: float, concurrency: int) -> tuple[float, float]:
+    """Requests/s (200s only) with `concurrency` connections sending back to back for `seconds`, and the
+    target process's CPU seconds per request meanwhile."""
     raw = t.raw(chat_body(f'[[fake:text="{ANSWER}"]]'))
     done = 0
     deadline = time.perf_counter() + seconds
@@ -365,9 +373,13 @@ async def load(t: Target, seconds: float, concurrency: int) -> float:
                 done += 1
         conn.close()
 
+    pid = t.proc.pid if t.proc is not None else None
+    c0 = proc_cpu_s(pid) if pid else 0.0
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done / (time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    cpu = (proc_cpu_s(pid) - c0) / max(1, done) if pid else 0.0
+    return done / elapsed, cpu
 
 
 async def streams(t: Target, raw: bytes, count: int, concurrency: int) -> list[Reply]:
@@ -494,7 +506,8 @@ def litellm_env(work: Path) -> dict[str, str]:
         "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_MODEL_COST_MAP_URL": dead,
         "LITELLM_LOCAL_BLOG_POSTS": "True", "LITELLM_BLOG_POSTS_URL": dead,
         "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True", "LITELLM_ANTHROPIC_BETA_HEADERS_URL": dead,
-        "LITELLM_LOCAL_POLICY_TEMPLATES": "True", "LITELLM_LOG": "ERROR", "LITELLM_DONT_SHOW_FEEDBACK_BOX": "True",
+        "LITELLM_LOCAL_POLICY_TEMPLATES": "True", "LITELLM_LOG": "ERROR", "LITELLM_MODE": "PRODUCTION",
+        "LITELLM_DONT_SHOW_FEEDBACK_BOX": "True",
         "DO_NOT_TRACK": "1", "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
         "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "http_proxy": dead, "https_proxy": dead,
         "NO_PROXY": f"{HOST},localhost", "no_proxy": f"{HOST},localhost",
@@ -632,10 +645,13 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
 
     # 3. requests/s at concurrency 16, peers alternated over rounds
     rps: dict[str, list[float]] = {t.name: [] for t in targets}
+    cpu_req: dict[str, list[float]] = {t.name: [] for t in targets}
     for i in range(rounds):
         for t in rotate(targets, i):
             await load(t, 0.3, conc)  # settle
-            rps[t.name].append(await load(t, secs, conc))
+            rate, cpu_per = await load(t, secs, conc)
+            rps[t.name].append(rate)
+            cpu_req[t.name].append(cpu_per)
             clear_fake(fake_port)
     check_peers()
     print("phase: requests/s done", flush=True)
@@ -691,7 +707,10 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
     for t in targets:
         if t.name in rps_med:
             line(f"{t.name}", f"{rps_med[t.name]:.0f} req/s", "")
-            print(f"  {'':<44} rounds: {', '.join(f'{x:.0f}' for x in rps[t.name])}")
+            print(f"  {'':<44} rounds: {', '.join(f'{x:.0f}' for x in rps[t.name])}; "
+                  f"{'fake upstream' if t.name == 'direct' else t.name} CPU per request "
+                  f"{med(cpu_req[t.name]) * 1000:.2f} ms ({med(cpu_req[t.name]) * rps_med[t.name] * 100:.0f}% of "
+                  "a core)")
     if "seawall" in rps_med:
         of_direct = rps_med["seawall"] / rps_med["direct"]
         vs_lt = rps_med["seawall"] / rps_med["litellm"] if rps_med.get("litellm") else None
@@ -754,8 +773,36 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
             print(f"    log tail ({t.log.name}):\n" + "\n".join("      " + x for x in tail(t.log, 15).splitlines()))
     if lt is not None:
         print(f"  litellm non-loopback TCP peers seen: {', '.join(sorted(peers_seen)) or 'none'}")
-    print("\nnotes: seawall checks a virtual key (cached) per request; LiteLLM runs without a master key (no auth)."
-          "\n       inspection is off in seawall. 2 cores shared by the client, the fake upstream and the gateway.")
+    print("\nnotes: seawall checks a virtual key (cached) per request; LiteLLM runs without a master key (no auth)"
+          "\n       and with 1 worker. seawall runs its default policy (providers and store set), identical bodies."
+          "\n       2 cores shared by the load generator, the fake upstream and the gateway under test.")
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all processes on the machine have used since boot (from /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system  # children once waited for
+
+
+def revision() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "(revision unknown)"
+    return f"{head or '?'}{' + uncommitted changes in src/' if dirty else ''}"
 
 
 def run_async(coro: Coroutine[object, object, None]) -> None:
@@ -773,8 +820,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-litellm", action="store_true", help="skip LiteLLM (no install, no figures)")
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run, noisier)")
     args = parser.parse_args(argv)
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}", flush=True)
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; seawall {revision()}",
+          flush=True)
     t0 = time.perf_counter()
+    busy0, own0 = machine_busy_s(), own_cpu_s()
     procs = Procs()
     prev = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -785,7 +834,10 @@ def main(argv: list[str] | None = None) -> None:
                 procs.stop_all()
     finally:
         signal.signal(signal.SIGTERM, prev)
-    print(f"\ntotal bench time: {time.perf_counter() - t0:.0f} s")
+    wall = time.perf_counter() - t0
+    other = max(0.0, (machine_busy_s() - busy0) - (own_cpu_s() - own0))
+    print(f"\ntotal bench time: {wall:.0f} s; other processes on the machine used {other:.1f} CPU-s meanwhile "
+          f"({other / wall / (os.cpu_count() or 1) * 100:.0f}% of its {os.cpu_count()} cores: the higher, the noisier)")
 
 
 if __name__ == "__main__":
