@@ -89,12 +89,12 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision; safe when several replicas start at once."""
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # before import: it logs its plugins
         from alembic import command
         from alembic.config import Config
 
         cfg = Config()
         cfg.set_main_option("script_location", "seawall.store:migrations")
-        logging.getLogger("alembic").setLevel(logging.WARNING)
         try:
             with self._migration_lock(), self.engine.begin() as conn:
                 if not self.is_sqlite:
