@@ -248,10 +248,12 @@ def _error(engine: Engine, tool: str, what: str) -> Verdict:
 
 # --- content: prompts and tool output -------------------------------------------------------------
 
-def _detectors(engine: Engine, with_injection: bool) -> list[Any]:
+def _detectors(engine: Engine, with_injection: bool, with_pii: bool = True) -> list[Any]:
     from seawall.detect.registry import get
+    from seawall.detect.secrets.engine import SecretDetector
 
-    dets = [get("secrets"), get("pii")]
+    # one short text per hook call: the portable prefilter starts faster than compiling Hyperscan
+    dets: list[Any] = [SecretDetector(backend="pyahocorasick")] + ([get("pii")] if with_pii else [])
     custom = engine.policy.redaction.custom
     if custom:
         from seawall.detect.pii.custom import CustomPattern, CustomPatternDetector
@@ -288,7 +290,10 @@ def check_prompt(engine: Engine, prompt: str) -> Verdict:
     """UserPromptSubmit: a secret (or anything the policy blocks) in a prompt stops it before it is sent.
     The hook cannot rewrite a prompt, so a secret the policy would redact is blocked here too."""
     channels = {_val(c) for c in engine.policy.injection.channels}
-    findings = _scan(_detectors(engine, "user_prompt" in channels), prompt, "user_prompt", None)
+    # personal data stops a prompt only when the policy blocks it (a hook cannot redact): skip the
+    # PII detector (and its start-up cost) otherwise
+    pii_blocks = _val(engine.policy.redaction.pii) == "block"
+    findings = _scan(_detectors(engine, "user_prompt" in channels, pii_blocks), prompt, "user_prompt", None)
     if not findings:
         return Verdict()
     d = decide(engine, Context(findings=findings, channel="user_prompt"))

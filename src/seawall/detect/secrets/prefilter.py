@@ -7,6 +7,7 @@ Hyperscan 0.25 ms, pyahocorasick 1.08 ms for the same 1305 hits (bench/scan_text
 
 from __future__ import annotations
 
+import importlib.util
 import string
 import threading
 from collections import defaultdict
@@ -15,11 +16,17 @@ from typing import Any, Protocol
 
 import ahocorasick
 
-_hs: Any
-try:  # optional fast path
-    import hyperscan as _hs
-except ImportError:  # pragma: no cover - depends on the platform
-    _hs = None
+_hs: Any = None  # the hyperscan module, imported on first use (a hook process may never need it)
+
+def _hyperscan() -> Any:
+    global _hs
+    if _hs is None and importlib.util.find_spec("hyperscan") is not None:
+        import hyperscan
+
+        _hs = hyperscan
+    return _hs
+
+
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
@@ -119,8 +126,8 @@ class HyperscanPrefilter:
 
 def build(keywords: Mapping[str, tuple[int, ...]], backend: str | None = None) -> Prefilter:
     """The fastest available backend, or the named one ("hyperscan" / "pyahocorasick")."""
-    if backend == "pyahocorasick" or (backend is None and _hs is None):
+    if backend == "pyahocorasick" or (backend is None and importlib.util.find_spec("hyperscan") is None):
         return AhoCorasickPrefilter(keywords)
-    if _hs is None:
+    if _hyperscan() is None:
         raise RuntimeError("hyperscan is not installed")
     return HyperscanPrefilter(keywords)

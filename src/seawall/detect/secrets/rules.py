@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from seawall.detect.findings import Severity
@@ -19,7 +19,7 @@ class Rule:
     description: str
     reference: str
     keywords: tuple[str, ...]
-    pattern: re.Pattern[str]
+    regex: str
     severity: Severity
     validator: Validator | None = None
     validator_name: str = ""
@@ -31,6 +31,17 @@ class Rule:
     requires: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on first use: a scan compiles only the rules whose keywords occur (start-up of a
+        hook process, which scans one prompt, stays short)."""
+        return _compiled(self.regex)
+
+
+@cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +71,7 @@ def _rule(raw: dict[str, object]) -> Rule:
             description=str(raw["description"]),
             reference=str(raw["reference"]),
             keywords=keywords,
-            pattern=re.compile(str(raw["regex"]), re.MULTILINE),
+            regex=str(raw["regex"]),  # compiled on first use; the test suite compiles every one
             severity=Severity(str(raw.get("severity", "high"))),
             validator=VALIDATORS.get(validator_name) if validator_name else None,
             validator_name=validator_name,

@@ -192,3 +192,12 @@ def test_generic_assignment_in_many_file_contexts(context: str, key: str) -> Non
 )
 def test_code_that_mentions_secrets_is_not_reported(line: str) -> None:
     assert DET.scan(line) == []
+
+
+def test_every_rule_regex_compiles() -> None:
+    import re
+
+    from seawall.detect.secrets.rules import default_table
+
+    for rule in default_table().rules:
+        assert isinstance(rule.pattern, re.Pattern), rule.id
