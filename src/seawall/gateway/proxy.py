@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
-import httpx
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -32,7 +31,7 @@ from seawall.gateway.auth import KeyCache, Principal, presented_key
 from seawall.gateway.envelope import Envelope, ToolCall
 from seawall.gateway.inspect import Inspection, Inspector
 from seawall.gateway.metrics import Metrics
-from seawall.gateway.upstream import DROP_RESPONSE, Upstream
+from seawall.gateway.upstream import DROP_RESPONSE, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeout
 from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
 from seawall.limits import accounting
 from seawall.limits.accounting import Ticket
@@ -142,9 +141,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         t_up = time.perf_counter()
         try:
             resp = await upstream.open(request.method, path, request.url.query, request.headers, forward)
-        except httpx.TimeoutException:
+        except UpstreamTimeout:
             raise GatewayError(504, f"{upstream.name} did not answer in time", "upstream_timeout") from None
-        except httpx.HTTPError as exc:
+        except UpstreamError as exc:
             raise GatewayError(502, f"{upstream.name} is unreachable ({type(exc).__name__})",
                                "upstream_unreachable") from None
         event.upstream_ms = (time.perf_counter() - t_up) * 1000
@@ -157,9 +156,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
                                      status_code=200, headers=headers)
         try:
             content = await _read_answer(resp)
-        except httpx.TimeoutException:
+        except UpstreamTimeout:
             raise GatewayError(504, f"{upstream.name} stopped answering", "upstream_timeout") from None
-        except httpx.HTTPError:
+        except UpstreamError:
             raise GatewayError(502, f"{upstream.name} closed the connection mid-answer",
                                "upstream_cut") from None
         finally:
@@ -228,7 +227,7 @@ def _envelope(body: bytes, parse: Callable[[dict[str, Any]], Envelope]) -> Envel
         raise GatewayError(400, "request body has fields of an unexpected type", "invalid_request") from None
 
 
-async def _read_answer(resp: httpx.Response) -> bytes:
+async def _read_answer(resp: UpstreamResponse) -> bytes:
     parts: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_raw():
@@ -239,7 +238,7 @@ async def _read_answer(resp: httpx.Response) -> bytes:
     return b"".join(parts)
 
 
-async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | None, event: AuditEvent,
+async def _relay(gw: Gateway, resp: UpstreamResponse, fmt: str, env: Envelope | None, event: AuditEvent,
                  t0: float, vault: Vault, translator: translate.ChatToAnthropicStream | None = None,
                  ticket: Ticket | None = None) -> AsyncIterator[bytes]:
     tap = StreamTap(fmt)
@@ -262,10 +261,10 @@ async def _relay(gw: Gateway, resp: httpx.Response, fmt: str, env: Envelope | No
         if not tap.completed:
             event.error_code = "upstream_stream_incomplete"
             yield errors.stream_error_event(fmt, "the upstream stream ended before its final event")
-    except httpx.TimeoutException:
+    except UpstreamTimeout:
         event.error_code = "upstream_timeout"
         yield errors.stream_error_event(fmt, "the upstream provider stopped sending (timeout)")
-    except httpx.HTTPError:
+    except UpstreamError:
         event.error_code = "upstream_stream_cut"
         yield errors.stream_error_event(fmt, "the upstream provider cut the stream")
     except (anyio.get_cancelled_exc_class(), GeneratorExit):
@@ -485,9 +484,9 @@ async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, v
     t_up = time.perf_counter()
     try:
         resp = await local.open("POST", "/v1/chat/completions", "", request.headers, body)
-    except httpx.TimeoutException:
+    except UpstreamTimeout:
         raise GatewayError(504, "the local model did not answer in time", "upstream_timeout") from None
-    except httpx.HTTPError as exc:
+    except UpstreamError as exc:
         raise GatewayError(502, f"the local model is unreachable ({type(exc).__name__})",
                            "upstream_unreachable") from None
     event.upstream_ms = (time.perf_counter() - t_up) * 1000
@@ -499,7 +498,7 @@ async def _route_local(gw: Gateway, request: Request, env: Envelope, fmt: str, v
                                  headers={**headers, "content-type": "text/event-stream"})
     try:
         content = await _read_answer(resp)
-    except httpx.HTTPError:
+    except UpstreamError:
         raise GatewayError(502, "the local model closed the connection mid-answer", "upstream_cut") from None
     finally:
         await resp.aclose()

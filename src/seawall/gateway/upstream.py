@@ -1,10 +1,15 @@
-"""One pooled HTTP client per upstream provider; requests forwarded with the provider's own key."""
+"""One pooled HTTP client per upstream provider; requests forwarded with the provider's own key.
+
+aiohttp, not httpx, on this path: measured here against the fake provider at concurrency 16 with
+5 KB bodies, httpx's client spent about 2.2 ms of CPU per request (connection-pool bookkeeping on
+every request) and aiohttp about 0.22 ms, and the gateway is CPU-bound.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
-import httpx
+import aiohttp
 
 from seawall.policy.schema import Provider
 
@@ -21,21 +26,54 @@ DROP_RESPONSE = frozenset({
 })
 
 
+class UpstreamError(Exception):
+    """The upstream could not be reached, or broke the connection."""
+
+
+class UpstreamTimeout(UpstreamError):
+    """The upstream did not answer (or stopped sending) within the provider's timeout."""
+
+
+class UpstreamResponse:
+    """The upstream's answer with its body not yet read."""
+
+    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+        self._resp = resp
+        self.status_code = resp.status
+        self.headers = resp.headers
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._resp.content.iter_any():
+                yield chunk
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            raise UpstreamTimeout("read timeout") from None
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(type(exc).__name__) from None
+
+    async def aclose(self) -> None:
+        """Back to the pool when read to the end; otherwise the connection is closed, which also
+        tells the upstream to stop (a client that went away cancels the upstream request)."""
+        self._resp.release()
+
+
 class Upstream:
-    def __init__(self, name: str, provider: Provider, fmt: str, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, name: str, provider: Provider, fmt: str) -> None:
         self.name = name
         self.fmt = fmt  # "anthropic" or "openai"
         self.provider = provider
         self.base_url = str(provider.base_url).rstrip("/")
         self.api_key = provider.api_key or None
-        timeout = httpx.Timeout(provider.timeout_s, connect=provider.connect_timeout_s)
-        self.client = httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=60),
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=provider.connect_timeout_s,
+                                              sock_connect=provider.connect_timeout_s, sock_read=provider.timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:  # made inside the running event loop
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=512, limit_per_host=512, keepalive_timeout=60),
+                timeout=self._timeout, auto_decompress=False, trust_env=False, skip_auto_headers=("User-Agent",))
+        return self._session
 
     def url_for(self, path: str) -> str:
         """Gateway path -> upstream URL. OpenAI base URLs carry /v1 already; Anthropic's do not."""
@@ -54,11 +92,18 @@ class Upstream:
         return out
 
     async def open(self, method: str, path: str, query: str, headers: Mapping[str, str],
-                   body: bytes) -> httpx.Response:
+                   body: bytes) -> UpstreamResponse:
         """Send and return the response with its body not yet read (streamed)."""
         url = self.url_for(path) + (f"?{query}" if query else "")
-        req = self.client.build_request(method, url, headers=self.headers_for(headers), content=body)
-        return await self.client.send(req, stream=True)
+        try:
+            resp = await self._client().request(method, url, headers=self.headers_for(headers),
+                                                data=body if body else None, allow_redirects=False)
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            raise UpstreamTimeout("timeout") from None
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(type(exc).__name__) from None
+        return UpstreamResponse(resp)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
