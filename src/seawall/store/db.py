@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -177,9 +178,28 @@ class Store:
     # --- audit -------------------------------------------------------------------------------------
 
     def insert_audit(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(audit_events.insert(), list(rows))
+        """Insert a batch through the driver's executemany: SQLAlchemy's per-row processing cost more
+        CPU than the gateway's own work per request (measured with py-spy at ~1,000 requests/s)."""
+        if not rows:
+            return
+        cols = [c.name for c in audit_events.columns]
+        names = ", ".join(f'"{c}"' for c in cols)  # quoted: "user" is reserved in PostgreSQL
+        marks = ", ".join(["?" if self.is_sqlite else "%s"] * len(cols))
+        sql = f"INSERT INTO audit_events ({names}) VALUES ({marks})"
+        values = [tuple(self._db_value(c, r.get(c)) for c in cols) for r in rows]
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(sql, values)
+
+    _JSON_COLUMNS = frozenset(c.name for c in audit_events.columns if isinstance(c.type, sa.JSON))
+
+    def _db_value(self, col: str, value: Any) -> Any:
+        if col in self._JSON_COLUMNS:
+            return None if value is None else orjson.dumps(value).decode()
+        if isinstance(value, datetime) and self.is_sqlite:  # SQLAlchemy's SQLite format, UTC without zone
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, bool) and self.is_sqlite:
+            return int(value)
+        return value
 
     def audit(self, limit: int = 1000) -> list[dict[str, Any]]:
         q = sa.select(audit_events).order_by(audit_events.c.ts.desc()).limit(limit)
