@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Protocol
 
@@ -27,10 +27,12 @@ _overrides: dict[str, dict[str, float]] = {}
 def set_overrides(prices: dict[str, dict[str, float | None]]) -> None:
     """Prices from the policy (limits.prices), by model-name prefix; they win over the built-in table."""
     _overrides.clear()
+    price_of.cache_clear()
     for prefix, row in prices.items():
         _overrides[prefix.lower()] = {k: float(v) for k, v in row.items() if v is not None}
 
 
+@lru_cache(maxsize=1024)
 def price_of(model: str | None) -> dict[str, float] | None:
     if not model:
         return None
