@@ -147,6 +147,12 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
     async def admin_audit(request: Request) -> Response:
         return await admin.audit(gw(), request)
 
+    async def admin_openapi(request: Request) -> Response:
+        from importlib import resources
+
+        spec = resources.files("seawall.gateway").joinpath("admin_openapi.json").read_bytes()
+        return Response(spec, media_type="application/json")
+
     routes = [Route(p, messages, methods=["POST"]) for p in proxy.ROUTES]
     routes += [
         Route("/v1/models", models, methods=["GET"]),
@@ -159,6 +165,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         Route("/admin/keys/{key_id}", admin_revoke, methods=["DELETE"]),
         Route("/admin/reload", admin_reload, methods=["POST"]),
         Route("/admin/audit", admin_audit, methods=["GET"]),
+        Route("/admin/openapi.json", admin_openapi, methods=["GET"]),
     ]
     from seawall.web.app import routes as ui_routes
 
