@@ -19,6 +19,7 @@ def serve_cmd(
     port: int = typer.Option(8787, "--port", "-p", min=0, max=65535, help="Port (0: any free port)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
+    server: str = typer.Option("uvicorn", "--server", help="uvicorn (default; drains on SIGTERM) or granian."),
 ) -> None:
     """Run the gateway in front of the Anthropic and OpenAI APIs."""
     import uvicorn
@@ -53,6 +54,11 @@ def serve_cmd(
             env = "ANTHROPIC_API_KEY" if fmt_name == "anthropic" else "OPENAI_API_KEY"
             lines.append(f"  Note: no upstream key for {fmt_name}; set {env} before starting to forward to it.")
     typer.echo("\n".join(lines), err=True)
+    if server == "granian":
+        _granian(path, host, port, log_level)
+        return
+    if server != "uvicorn":
+        raise SeawallError("--server: uvicorn or granian")
     app = create_app(holder, store)
     if workers > 1:
         raise SeawallError("--workers > 1: run several `seawall serve` processes behind a load balancer "
@@ -86,6 +92,22 @@ class _DrainingServer:
                 super().handle_exit(sig, frame)
 
         return Server(config)
+
+
+def _granian(path: Path | None, host: str, port: int, log_level: str) -> None:
+    """Serve with granian (Rust HTTP server, ASGI interface); it imports the app factory itself."""
+    import os
+
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+    except ImportError:
+        raise SeawallError("--server granian: install granian (pip install granian)") from None
+    if path is not None:
+        os.environ["SEAWALL_CONFIG"] = str(path.resolve())
+    Granian("seawall.gateway.asgi:create", address=host, port=port, interface=Interfaces.ASGI, factory=True,
+            log_level=LogLevels(log_level), log_access=False).serve()
 
 
 def _has(module: str) -> bool:
