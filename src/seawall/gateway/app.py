@@ -79,6 +79,10 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         try:
             yield
         finally:
+            # the server may have dropped connections whose requests are still running: let them end,
+            # so every reservation is settled and every request audited
+            if not await g.drained(30.0):
+                log.error("shutdown: %d requests and %d streams still open after 30 s", g.inflight, g.streams)
             watcher.cancel()
             anomalies.cancel()
             if proxy._SETTLING:  # usage of the last answers is counted before the limiter closes

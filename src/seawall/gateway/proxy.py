@@ -79,6 +79,15 @@ class Gateway:
     inspector: Inspector = field(default_factory=Inspector)
     metrics: Metrics = field(default_factory=Metrics)
     started: float = field(default_factory=time.monotonic)
+    inflight: int = 0  # requests being handled (their answers not yet started)
+    streams: int = 0  # answers being streamed
+
+    async def drained(self, timeout: float) -> bool:
+        """Wait until no request is being handled or streamed (their usage and audit must land)."""
+        deadline = time.monotonic() + timeout
+        while (self.inflight or self.streams) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return not (self.inflight or self.streams)
 
     @property
     def max_body(self) -> int:
@@ -97,12 +106,20 @@ def kind_for_headers(headers: Any) -> str:
 async def handle(gw: Gateway, request: Request) -> Response:
     path = request.url.path
     kind, fmt, parse = ROUTES[path]
-    return await _proxy(gw, request, kind, fmt, parse)
+    gw.inflight += 1
+    try:
+        return await _proxy(gw, request, kind, fmt, parse)
+    finally:
+        gw.inflight -= 1
 
 
 async def handle_models(gw: Gateway, request: Request) -> Response:
     kind = kind_for_headers(request.headers)
-    return await _proxy(gw, request, kind, "anthropic" if kind == "anthropic" else "openai_chat", None)
+    gw.inflight += 1
+    try:
+        return await _proxy(gw, request, kind, "anthropic" if kind == "anthropic" else "openai_chat", None)
+    finally:
+        gw.inflight -= 1
 
 
 async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
@@ -244,6 +261,7 @@ async def _relay(gw: Gateway, resp: UpstreamResponse, fmt: str, env: Envelope | 
     tap = StreamTap(fmt)
     rewriter = SSERewriter(fmt, vault) if vault else None
     gw.metrics.open_streams.inc()
+    gw.streams += 1
     event.status = 200
     try:
         async for raw in resp.aiter_raw():
@@ -272,6 +290,7 @@ async def _relay(gw: Gateway, resp: UpstreamResponse, fmt: str, env: Envelope | 
         raise
     finally:
         gw.metrics.open_streams.dec()
+        gw.streams -= 1
         with anyio.CancelScope(shield=True):
             await resp.aclose()
         _settle(gw, event, env, tap.answer, "stream")
