@@ -360,8 +360,8 @@ def code_cmd(
 ) -> None:
     """Find insecure code (CWE-89, 78, 22, 798, 502, 94, 79, 918, 327, 330, 295, 611, 347, 942 ...).
     Exit 0 clean, 1 findings, 2 usage error."""
-    from seawall.report import json as json_report
-    from seawall.report import sarif, text
+    from seawall.report import text
+    from seawall.report.emit import machine_report
     from seawall.scanning.suppress import load_baseline, write_baseline
 
     engines = _engines(engine)
@@ -391,12 +391,7 @@ def code_cmd(
         if output:
             console.file.close()
     else:
-        body = json_report.render(result.findings, result.notes) if fmt is Format.json \
-            else json.dumps(sarif.to_sarif(result.findings, root=Path.cwd(), notes=result.notes), indent=2)
-        if output:
-            output.write_text(body + "\n", "utf-8")
-        else:
-            typer.echo(body)
+        machine_report(fmt.value, result.findings, result.notes, output)
     raise typer.Exit(1 if result.findings else 0)
 
 

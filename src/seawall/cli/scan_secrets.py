@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -84,8 +83,8 @@ def secrets_cmd(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
 ) -> None:
     """Find credentials and personal data. Exit 0 clean, 1 findings, 2 usage error."""
-    from seawall.report import json as json_report
-    from seawall.report import sarif, text
+    from seawall.report import text
+    from seawall.report.emit import machine_report
     from seawall.scanning.run import apply_baseline, scan_paths, scan_staged_repo
     from seawall.scanning.suppress import load_baseline, write_baseline
 
@@ -118,12 +117,7 @@ def secrets_cmd(
         if output:
             console.file.close()
     else:
-        body = json_report.render(result.findings, result.notes) if fmt is Format.json \
-            else json.dumps(sarif.to_sarif(result.findings, root=Path.cwd(), notes=result.notes), indent=2)
-        if output:
-            output.write_text(body + "\n", "utf-8")
-        else:
-            typer.echo(body)
+        machine_report(fmt.value, result.findings, result.notes, output)
     raise typer.Exit(1 if result.findings else 0)
 
 
