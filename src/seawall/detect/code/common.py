@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import re._constants as _sc
 import re._parser as _sp
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,3 +121,16 @@ def preview_line(line: str) -> str:
     """The source line, trimmed, with long string literals masked (they may hold credentials)."""
     s = _LONG_STRING.sub(lambda m: m.group(1) + m.group(2)[:4] + "…" + m.group(1), line.strip())
     return s if len(s) <= 160 else s[:157] + "…"
+
+
+def dependency_closure(deps: Mapping[str, Iterable[str]], names: set[str], limit: int = 64) -> set[str]:
+    """`names` and every variable they were computed from (at most `limit`), for sanitiser checks."""
+    out: set[str] = set()
+    todo = list(names)
+    while todo and len(out) < limit:
+        n = todo.pop()
+        if n in out:
+            continue
+        out.add(n)
+        todo.extend(deps.get(n, ()))
+    return out

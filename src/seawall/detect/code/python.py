@@ -25,6 +25,7 @@ from seawall.detect.code.common import (
     Hit,
     Taint,
     confidence_of,
+    dependency_closure,
     nested_quantifier,
     secret_name,
     secret_value,
@@ -377,15 +378,7 @@ class _Analyser:
         return []
 
     def closure(self, names: set[str]) -> set[str]:
-        out: set[str] = set()
-        todo = list(names)
-        while todo and len(out) < 64:
-            n = todo.pop()
-            if n in out:
-                continue
-            out.add(n)
-            todo.extend(self.deps.get(n, ()))
-        return out
+        return dependency_closure(self.deps, names)
 
     def apply(self, vals: list[tuple[set[str], str]], env: dict[str, Taint]) -> dict[str, Taint]:
         if not vals:
