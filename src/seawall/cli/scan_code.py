@@ -23,6 +23,7 @@ from seawall.detect.code.engine import CodeDetector
 from seawall.detect.findings import Family, Finding, Severity, Span, fingerprint
 from seawall.errors import SeawallError
 from seawall.report.notes import Note
+from seawall.scanning.staged import DIFF_ARGS, git, lines_added_by
 
 
 class Format(StrEnum):
@@ -32,7 +33,6 @@ class Format(StrEnum):
 
 
 ENGINES = ("bandit", "semgrep")
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 @dataclass
@@ -147,14 +147,7 @@ def collect(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[Note]]:
 
 
 def _git(repo: Path, *args: str) -> str:
-    try:
-        proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SeawallError(f"--diff needs git: {exc}") from None
-    if proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SeawallError(f"--diff: git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
-    return proc.stdout.decode("utf-8", "surrogateescape")
+    return git(repo, *args, option="--diff").decode("utf-8", "surrogateescape")
 
 
 def diff_lines(base: str, repo: Path | None = None) -> tuple[Path, dict[str, set[int]]]:
@@ -167,19 +160,7 @@ def diff_lines(base: str, repo: Path | None = None) -> tuple[Path, dict[str, set
         ref = _git(top, "merge-base", base, "HEAD").strip() or base
     except SeawallError:
         ref = base
-    out = _git(top, "diff", "-U0", "--no-color", "--no-ext-diff", "--diff-filter=ACMR", "--src-prefix=a/",
-               "--dst-prefix=b/", ref, "--")
-    added: dict[str, set[int]] = {}
-    current: str | None = None
-    for raw in out.splitlines():
-        if raw.startswith("+++ "):
-            target = raw[4:]
-            current = target[2:] if target.startswith("b/") else None
-        elif raw.startswith("@@") and current is not None:
-            m = _HUNK.match(raw)
-            if m:
-                start, count = int(m.group(1)), int(m.group(2) or "1")
-                added.setdefault(current, set()).update(range(start, start + count))
+    added = lines_added_by(_git(top, "diff", *DIFF_ARGS, ref, "--"))
     # untracked files are new in their entirety
     for rel in _git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
         if rel:
