@@ -343,6 +343,7 @@ def code_cmd(
     Exit 0 clean, 1 findings, 2 usage error."""
     from seawall.report import text
     from seawall.report.emit import machine_report
+    from seawall.scanning.run import apply_baseline
     from seawall.scanning.suppress import load_baseline, write_baseline
 
     engines = _engines(engine)
@@ -356,9 +357,7 @@ def code_cmd(
         typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
         raise typer.Exit(0)
     if known is not None:
-        kept = [f for f in result.findings if f.fingerprint not in known]
-        result.suppressed += len(result.findings) - len(kept)
-        result.findings = kept
+        apply_baseline(result, known)
 
     if fmt is Format.text:
         console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,  # noqa: SIM115

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import Protocol
 
 from seawall.detect.findings import Channel, Finding, Origin
 from seawall.detect.registry import scan_text
@@ -125,7 +126,13 @@ def scan_staged_repo(repo: Path, detectors: Sequence[str], max_bytes: int = DEFA
     return result
 
 
-def apply_baseline(result: ScanResult, known: Iterable[str]) -> None:
+class Filterable(Protocol):
+    findings: list[Finding]
+    suppressed: int
+
+
+def apply_baseline(result: Filterable, known: Iterable[str]) -> None:
+    """Drop findings whose fingerprints the baseline knows; count them as suppressed."""
     known = set(known)
     kept = [f for f in result.findings if f.fingerprint not in known]
     result.suppressed += len(result.findings) - len(kept)
