@@ -77,58 +77,83 @@ def parse(command: str) -> ParsedCommand:
     return out
 
 
+# Any character above U+00FF. tree-sitter-bash's scanner passes the lookahead code point to
+# <ctype.h> isdigit/isalpha, which index a 256-entry table: larger code points read wild memory
+# and can crash the process (tree-sitter/tree-sitter-bash#337, e.g. "{" + U+CDA61).
+_WIDE = re.compile("[^\x00-\xff]")
+
+
+def _stand_in(m: re.Match[str]) -> str:
+    # the same UTF-8 length, so node byte offsets index the original: a Latin-1 letter, then ASCII
+    n = len(m.group().encode("utf-8", "surrogatepass"))
+    return "\u00c3" + "x" * (n - 2)
+
+
+def scanner_safe(data: str) -> bytes:
+    """`data` as UTF-8 with every character above U+00FF replaced by word characters of the same
+    byte length (all are plain word characters to bash, as the originals are)."""
+    if not data.isascii():
+        data = _WIDE.sub(_stand_in, data)
+    return data.encode("utf-8", "surrogatepass")
+
+
+@dataclass
+class _Ctx:
+    depth: int
+    src: bytes  # the original bytes; the parser only ever sees scanner_safe() of them
+
+
 def _parse_into(command: str, out: ParsedCommand, depth: int) -> None:
     if depth > _MAX_DEPTH:
         out.error = "commands nested too deeply"
         return
-    data = command.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
+    tree = _parser().parse(scanner_safe(command))
     if tree.root_node.has_error:
         out.error = "the command does not parse as shell syntax"
-    _visit(tree.root_node, out, depth)
+    _visit(tree.root_node, out, _Ctx(depth, command.encode("utf-8", "surrogatepass")))
 
 
-def _visit(node: Any, out: ParsedCommand, depth: int) -> None:
+def _visit(node: Any, out: ParsedCommand, ctx: _Ctx) -> None:
     t = node.type
     if t == "pipeline":
         parts = []
         for child in node.named_children:
             if child.type == "command":
-                parts.append(_command(child, out, depth))
+                parts.append(_command(child, out, ctx))
             else:
-                _visit(child, out, depth)
+                _visit(child, out, ctx)
         if parts:
             out.pipelines.append(" | ".join(p for p in parts if p))
         return
     if t == "command":
-        _command(node, out, depth)
+        _command(node, out, ctx)
         return
     if t in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
         for child in node.named_children:
             if child.type in ("word", "string", "raw_string", "concatenation", "number", "simple_expansion",
                               "expansion"):
-                out.words.append(_text(child))
+                out.words.append(_text(child, ctx.src))
             else:
-                _visit(child, out, depth)
+                _visit(child, out, ctx)
         return
     for child in node.named_children:
-        _visit(child, out, depth)
+        _visit(child, out, ctx)
 
 
-def _command(node: Any, out: ParsedCommand, depth: int) -> str:
+def _command(node: Any, out: ParsedCommand, ctx: _Ctx) -> str:
     words: list[str] = []
     for child in node.named_children:
         ct = child.type
         if ct == "variable_assignment":
             for sub in child.named_children:  # FOO=$(cmd) runs cmd
-                _visit(sub, out, depth)
+                _visit(sub, out, ctx)
             continue
         if ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
-            _visit(child, out, depth)
+            _visit(child, out, ctx)
             continue
         for sub in _substitutions(child):
-            _visit(sub, out, depth)
-        words.append(_text(child))
+            _visit(sub, out, ctx)
+        words.append(_text(child, ctx.src))
     # drop wrappers and their options: sudo -u x rm ... -> rm ...
     while words:
         head = words[0].rsplit("/", 1)[-1]
@@ -149,9 +174,9 @@ def _command(node: Any, out: ParsedCommand, depth: int) -> str:
     if name in SHELLS and "-c" in words[1:]:
         i = words.index("-c", 1)
         if i + 1 < len(words):
-            _parse_into(words[i + 1], out, depth + 1)
+            _parse_into(words[i + 1], out, ctx.depth + 1)
     elif name == "eval" and len(words) > 1:
-        _parse_into(" ".join(words[1:]), out, depth + 1)
+        _parse_into(" ".join(words[1:]), out, ctx.depth + 1)
     out.words.extend(words[1:])
     for i in range(1, len(words)):
         w = words[i]
@@ -175,9 +200,9 @@ def _substitutions(node: Any) -> list[Any]:
     return found
 
 
-def _text(node: Any) -> str:
+def _text(node: Any, src: bytes) -> str:
     """A word as the shell would see it, quotes removed (expansions kept as written)."""
-    raw = node.text.decode("utf-8", "surrogatepass")
+    raw = src[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
     t = node.type
     if t == "raw_string":
         return raw[1:-1]
