@@ -334,17 +334,27 @@ def _tool_rows(calls: list[ToolCall], side: str, gw: Gateway) -> list[dict[str, 
 _SETTLING: set[asyncio.Task[None]] = set()
 
 
+SETTLE_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0)  # the limiter may be back within seconds (a restart)
+
+
 async def _settle_ticket(gw: Gateway, ticket: Ticket, status: int, used: int | None, cost: float | None,
                          request_id: str) -> None:
-    try:
-        if status == 200:
-            await accounting.settle(gw.limiter, ticket, used, cost)
+    for delay in (*SETTLE_RETRY_S, None):
+        try:
+            if status == 200:
+                await accounting.settle(gw.limiter, ticket, used, cost)
+            else:
+                await accounting.release(gw.limiter, ticket)
+            break
+        except LimiterUnavailable:
+            gw.metrics.errors.labels("limiter_unavailable").inc()
+            if delay is None:
+                log.error("limiter unreachable while settling %s; its usage is not counted", request_id)
+                return
+            await asyncio.sleep(delay)  # retrying is safe: a settle applies once per request id
+    if status == 200:
+        with contextlib.suppress(LimiterUnavailable):
             await _budget_alerts(gw, ticket)
-        else:
-            await accounting.release(gw.limiter, ticket)
-    except LimiterUnavailable:
-        gw.metrics.errors.labels("limiter_unavailable").inc()
-        log.error("limiter unreachable while settling %s", request_id)
 
 
 async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | None = None) -> None:
@@ -375,7 +385,7 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
                            if isinstance(v := body.get(k), int)), None)
         amounts = accounting.estimate(pol, env.model, sum(len(s.text) for s in env.segments), max_tokens)
     try:
-        return await accounting.admit(gw.limiter, pol, event.user, event.team, amounts)
+        return await accounting.admit(gw.limiter, pol, event.user, event.team, amounts, event.request_id)
     except accounting.LimitExceeded as exc:
         res = exc.reservation
         failed = res.failed
@@ -396,7 +406,8 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
                                "limiter_unavailable", {"retry-after": "5"}) from None
         log.error("limiter unreachable; %s admitted without limits (on_error: allow)", event.request_id)
         event.rule_ids = [*event.rule_ids, "limits.on_error: allow"]
-        return None
+        # still charged: its usage is added once the limiter answers again (exactly once)
+        return accounting.unconfirmed(pol, event.user, event.team, amounts, event.request_id)
 
 
 async def _budget_alerts(gw: Gateway, ticket: Ticket) -> None:

@@ -17,6 +17,8 @@ from typing import Protocol
 from seawall.policy.schema import Limits, Policy
 
 MICRO = 1_000_000  # USD are counted in micro-dollars, so every counter is an integer
+HOLD_S = 6 * 3600  # how long a request's reservation mark lives: longer than any request
+SETTLED_S = 120  # how long a settled mark lives: longer than any retry of that settle
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +63,19 @@ class Reservation:
 class Limiter(Protocol):
     name: str
 
-    async def reserve(self, counters: list[Counter], amounts: Amounts) -> Reservation: ...
+    async def reserve(self, counters: list[Counter], amounts: Amounts, rid: str = "") -> Reservation:
+        """Check and increment every counter in one step. With a request id `rid` the call is
+        idempotent: repeating it (a retry after a timeout) never reserves twice."""
+        ...
 
     async def adjust(self, counters: list[Counter], deltas: list[int]) -> None:
         """Add `deltas` (may be negative) to the counters, without any limit check."""
+        ...
+
+    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int], if_not: list[int]) -> None:
+        """Exactly once per request id: add `if_reserved` when request `rid` holds a reservation, or
+        `if_not` when it never reserved (admitted while the limiter was unreachable, or the
+        counters were lost with a restart); a repeated call changes nothing."""
         ...
 
     async def values(self, keys: list[str]) -> list[int]: ...

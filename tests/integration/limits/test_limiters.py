@@ -102,3 +102,59 @@ def test_periods() -> None:
     assert by["rpm"].key.endswith(":28333333") and 0 < by["rpm"].reset_s <= 60
     assert by["daily_tokens"].key.endswith(":20231114") and by["monthly_usd"].limit == 2_500_000
     assert isinstance(by["rpm"], Counter)
+
+
+async def test_a_retried_reserve_or_settle_applies_once(limiter: Limiter) -> None:
+    user = _scope()
+    pol = Policy.model_validate({"users": {user: {"daily_tokens": 100_000, "concurrent": 5}}})
+    counters = counters_for(pol, user, None)
+    keys = {c.metric: c.key for c in counters}
+    amounts = Amounts(tokens=3000)
+    rid = "req_" + uuid.uuid4().hex
+    for _ in range(3):  # the same request id reserved again (a retry after a timeout)
+        assert (await limiter.reserve(counters, amounts, rid)).ok
+    assert await limiter.values([keys["daily_tokens"], keys["concurrent"]]) == [3000, 1]
+    ticket = accounting.Ticket(counters, amounts, rid=rid)
+    await accounting.settle(limiter, ticket, 1200, None)
+    ticket.settled = False  # a second settle of the same request (another replica, a retry)
+    await accounting.settle(limiter, ticket, 1200, None)
+    assert await limiter.values([keys["daily_tokens"], keys["concurrent"]]) == [1200, 0]
+
+
+async def test_a_request_admitted_while_the_limiter_was_down_is_charged_once(limiter: Limiter) -> None:
+    user = _scope()
+    pol = Policy.model_validate({"users": {user: {"daily_tokens": 100_000, "concurrent": 5, "rpm": 100}}})
+    # the reservation never landed: the real usage is charged, no in-flight slot is given back
+    ghost = accounting.unconfirmed(pol, user, None, Amounts(tokens=3000), "req_" + uuid.uuid4().hex)
+    assert ghost is not None and not ghost.confirmed
+    keys = {c.metric: c.key for c in ghost.counters}
+    await accounting.settle(limiter, ghost, 700, None)
+    assert await limiter.values([keys["daily_tokens"], keys["concurrent"], keys["rpm"]]) == [700, 0, 1]
+    # the reservation did land although the client saw a timeout: settled like any other
+    rid = "req_" + uuid.uuid4().hex
+    assert (await limiter.reserve(ghost.counters, Amounts(tokens=3000), rid)).ok
+    late = accounting.unconfirmed(pol, user, None, Amounts(tokens=3000), rid)
+    assert late is not None
+    await accounting.settle(limiter, late, 500, None)
+    assert await limiter.values([keys["daily_tokens"], keys["concurrent"], keys["rpm"]]) == [1200, 0, 2]
+
+
+async def test_settle_after_the_counters_were_lost_counts_the_real_usage() -> None:
+    if not _redis_up():
+        if os.environ.get("CI"):
+            pytest.fail("Redis on 127.0.0.1:6379 is required in CI")
+        pytest.skip("Redis not reachable on 127.0.0.1:6379")
+    limiter = RedisLimiter(REDIS_URL, timeout_s=5.0)
+    try:
+        user = _scope()
+        pol = Policy.model_validate({"users": {user: {"daily_tokens": 100_000, "concurrent": 5}}})
+        ticket = await accounting.admit(limiter, pol, user, None, Amounts(tokens=3000))
+        assert ticket is not None
+        keys = [c.key for c in ticket.counters]
+        redis.Redis.from_url(REDIS_URL).delete(*keys, f"sw:r:{ticket.rid}")  # a restart without persistence
+        await accounting.settle(limiter, ticket, 800, None)
+        by = {c.metric: c.key for c in ticket.counters}
+        # the new counters hold what the request used; the in-flight slot is not driven negative
+        assert await limiter.values([by["daily_tokens"], by["concurrent"]]) == [800, 0]
+    finally:
+        await limiter.close()
