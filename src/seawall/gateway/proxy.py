@@ -339,10 +339,11 @@ SETTLE_RETRY_S = (0.5, 1.0, 2.0, 4.0, 8.0)  # the limiter may be back within sec
 
 async def _settle_ticket(gw: Gateway, ticket: Ticket, status: int, used: int | None, cost: float | None,
                          request_id: str) -> None:
+    values = None
     for delay in (*SETTLE_RETRY_S, None):
         try:
             if status == 200:
-                await accounting.settle(gw.limiter, ticket, used, cost)
+                values = await accounting.settle(gw.limiter, ticket, used, cost)
             else:
                 await accounting.release(gw.limiter, ticket)
             break
@@ -352,9 +353,9 @@ async def _settle_ticket(gw: Gateway, ticket: Ticket, status: int, used: int | N
                 log.error("limiter unreachable while settling %s; its usage is not counted", request_id)
                 return
             await asyncio.sleep(delay)  # retrying is safe: a settle applies once per request id
-    if status == 200:
+    if values is not None:
         with contextlib.suppress(LimiterUnavailable):
-            await _budget_alerts(gw, ticket)
+            await _budget_alerts(gw, ticket, values)
 
 
 async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | None = None) -> None:
@@ -410,13 +411,13 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
         return accounting.unconfirmed(pol, event.user, event.team, amounts, event.request_id)
 
 
-async def _budget_alerts(gw: Gateway, ticket: Ticket) -> None:
-    alerts = gw.holder.active.loaded.policy.alerts
-    budgets = [c for c in ticket.counters if c.metric in BUDGETS]
+async def _budget_alerts(gw: Gateway, ticket: Ticket, values: list[int]) -> None:
+    """`values`: the ticket's counters after settling (the settle returns them: no extra round trip)."""
+    budgets = [(c, v) for c, v in zip(ticket.counters, values, strict=True) if c.metric in BUDGETS]
     if gw.alerts is None or not budgets:
         return
-    values = await gw.limiter.values([c.key for c in budgets])
-    await gw.alerts.check(alerts, budgets, {c.key: v for c, v in zip(budgets, values, strict=True)})
+    await gw.alerts.check(gw.holder.active.loaded.policy.alerts, [c for c, _ in budgets],
+                          {c.key: v for c, v in budgets})
 
 
 def _shown_limit(c: Counter) -> str:

@@ -62,10 +62,11 @@ def unconfirmed(policy: Policy, user: str, team: str | None, amounts: Amounts, r
     return Ticket(counters, amounts, rid=rid, confirmed=False) if counters else None
 
 
-async def settle(limiter: Limiter, ticket: Ticket, tokens: int | None, cost_usd: float | None) -> None:
-    """Replace the estimate with what was used; in-flight count released."""
+async def settle(limiter: Limiter, ticket: Ticket, tokens: int | None, cost_usd: float | None) -> list[int] | None:
+    """Replace the estimate with what was used; in-flight count released. Returns the counters'
+    values afterwards (None when this request was settled already)."""
     if ticket.settled:
-        return
+        return None
     ticket.settled = True
     real_tokens = ticket.reserved.tokens if tokens is None else tokens
     real_micro = ticket.reserved.micro_usd if cost_usd is None else int(cost_usd * MICRO)
@@ -84,7 +85,7 @@ async def settle(limiter: Limiter, ticket: Ticket, tokens: int | None, cost_usd:
             if_reserved.append(0)
             if_not.append(ticket.reserved.requests)
     try:
-        await limiter.settle(ticket.counters, ticket.rid, if_reserved, if_not)
+        return await limiter.settle(ticket.counters, ticket.rid, if_reserved, if_not)
     except BaseException:
         ticket.settled = False  # not applied: the caller may retry (safe: settle is idempotent per rid)
         raise

@@ -52,6 +52,7 @@ class AlertCenter:
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.failed = 0
+        self._marked: set[str] = set()  # alert marks this process knows are set (saves a round trip each)
 
     async def check(self, alerts: Alerts, counters: list[Counter], values: dict[str, int]) -> None:
         """After usage is counted: fire what newly crossed a threshold in this period."""
@@ -63,7 +64,14 @@ class AlertCenter:
             for t in sorted(alerts.budget_thresholds):
                 if used < t * c.limit:
                     break
-                if not await self.limiter.once(f"sw:a:{c.scope}:{c.metric}:{period}:{t}", c.ttl_s):
+                mark = f"sw:a:{c.scope}:{c.metric}:{period}:{t}"
+                if mark in self._marked:
+                    continue
+                first = await self.limiter.once(mark, c.ttl_s)
+                if len(self._marked) > 10_000:
+                    self._marked.clear()
+                self._marked.add(mark)
+                if not first:
                     continue
                 await self._fire(alerts, "budget_threshold", c, used, t, period)
                 if t == min(alerts.budget_thresholds):

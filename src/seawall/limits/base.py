@@ -72,10 +72,12 @@ class Limiter(Protocol):
         """Add `deltas` (may be negative) to the counters, without any limit check."""
         ...
 
-    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int], if_not: list[int]) -> None:
+    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int],
+                     if_not: list[int]) -> list[int] | None:
         """Exactly once per request id: add `if_reserved` when request `rid` holds a reservation, or
         `if_not` when it never reserved (admitted while the limiter was unreachable, or the
-        counters were lost with a restart); a repeated call changes nothing."""
+        counters were lost with a restart); a repeated call changes nothing and returns None.
+        Returns the counters' values after settling (budget alerts read them)."""
         ...
 
     async def values(self, keys: list[str]) -> list[int]: ...

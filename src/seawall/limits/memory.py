@@ -41,16 +41,18 @@ class MemoryLimiter:
             self._sweep(now)
         return Reservation(counters, amounts, used=used)
 
-    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int], if_not: list[int]) -> None:
+    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int],
+                     if_not: list[int]) -> list[int] | None:
         now = time.monotonic()
         with self._lock:
             mark = self._marks.get(rid, ("", 0.0))[0]
             if mark == "S":
-                return
+                return None
             self._marks[rid] = ("S", now + SETTLED_S)
             for c, d in zip(counters, if_reserved if mark == "R" else if_not, strict=True):
                 if d:
                     self._values[c.key] = (max(0, self._get(c.key, now) + d), now + c.ttl_s)
+            return [self._get(c.key, now) for c in counters]
 
     async def adjust(self, counters: list[Counter], deltas: list[int]) -> None:
         now = time.monotonic()

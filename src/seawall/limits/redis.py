@@ -57,11 +57,12 @@ end
 return 1
 """
 # KEYS: n counters, then the mark. ARGV: n, n deltas if reserved, n deltas if not, n ttls, settled ttl.
+# Returns {1, value1, ...} after settling, {0} when it was settled already.
 _SETTLE = """
 local n = tonumber(ARGV[1])
 local mark = KEYS[n + 1]
 local state = redis.call('GET', mark)
-if state == 'S' then return 0 end
+if state == 'S' then return {0} end
 local base = 1
 if state ~= 'R' then base = 1 + n end
 for i = 1, n do
@@ -73,7 +74,9 @@ for i = 1, n do
   end
 end
 redis.call('SET', mark, 'S', 'EX', ARGV[2 + 3 * n])
-return 1
+local out = {1}
+for i = 1, n do out[i + 1] = tonumber(redis.call('GET', KEYS[i]) or '0') end
+return out
 """
 
 
@@ -84,7 +87,7 @@ def mark_key(rid: str) -> str:
 class RedisLimiter:
     name = "redis"
 
-    def __init__(self, url: str, timeout_s: float = 0.25, attempts: int = 3) -> None:
+    def __init__(self, url: str, timeout_s: float = 1.0, attempts: int = 2) -> None:
         self.url = url
         self.attempts = max(1, attempts)  # per operation; retries are safe (see the module doc)
         self.client: Any = aioredis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
@@ -123,11 +126,13 @@ class RedisLimiter:
         args = [len(counters), *deltas, *[c.ttl_s for c in counters]]
         await self._call(self._adjust, [c.key for c in counters], args, retry=False)
 
-    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int], if_not: list[int]) -> None:
+    async def settle(self, counters: list[Counter], rid: str, if_reserved: list[int],
+                     if_not: list[int]) -> list[int] | None:
         if not counters:
-            return
+            return None
         args = [len(counters), *if_reserved, *if_not, *[c.ttl_s for c in counters], SETTLED_S]
-        await self._call(self._settle, [c.key for c in counters] + [mark_key(rid)], args, retry=True)
+        res = await self._call(self._settle, [c.key for c in counters] + [mark_key(rid)], args, retry=True)
+        return [int(v) for v in res[1:]] if int(res[0]) == 1 else None
 
     async def values(self, keys: list[str]) -> list[int]:
         try:

@@ -71,7 +71,7 @@ class LimitsBackend(Strict):
     on_error: Literal["block", "allow"] | None = None  # the limiter unreachable; default: the policy's on_error
     prices: dict[str, ModelPrice] = Field(default_factory=dict)  # USD per million tokens, by model-name prefix
     output_estimate: Annotated[int, Field(gt=0)] = 4096  # reserved output tokens, at most the request's max_tokens
-    timeout_ms: Annotated[float, Field(gt=0, le=10000)] = 250.0
+    timeout_ms: Annotated[float, Field(gt=0, le=10000)] = 1000.0  # per Redis call; a busy event loop adds wait
 
     @model_validator(mode="after")
     def _redis_needs_url(self) -> LimitsBackend:
