@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from seawall.policy.schema import Limits, Policy
@@ -97,18 +98,24 @@ _PERIODS = {"rpm": "minute", "tpm": "minute", "concurrent": "none", "daily_token
             "daily_usd": "day", "monthly_usd": "month"}
 
 
+@lru_cache(maxsize=4)
+def _calendar(day: int) -> tuple[str, float, str, float]:
+    """For UTC day number `day`: (YYYYMMDD, its end, YYYYMM, the month's end), as epoch seconds."""
+    dt = datetime.fromtimestamp(day * 86400, UTC)
+    month_end = datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=UTC).timestamp()
+    return dt.strftime("%Y%m%d"), (day + 1) * 86400.0, dt.strftime("%Y%m"), month_end
+
+
 def _period(kind: str, now: float) -> tuple[str, int, float]:
     """(period id, ttl seconds, seconds to the end of the period)."""
     if kind == "minute":
         return str(int(now // 60)), 120, 60 - now % 60
-    dt = datetime.fromtimestamp(now, UTC)
+    if kind == "none":
+        return "-", 3600, 1.0  # in-flight counts carry no period; the TTL only cleans up after a crash
+    day_id, day_end, month_id, month_end = _calendar(int(now // 86400))
     if kind == "day":
-        end = datetime(dt.year, dt.month, dt.day, tzinfo=UTC).timestamp() + 86400
-        return dt.strftime("%Y%m%d"), 2 * 86400, end - now
-    if kind == "month":
-        nxt = datetime(dt.year + (dt.month == 12), dt.month % 12 + 1, 1, tzinfo=UTC).timestamp()
-        return dt.strftime("%Y%m"), 32 * 86400, nxt - now
-    return "-", 3600, 1.0  # in-flight counts carry no period; the TTL only cleans up after a crash
+        return day_id, 2 * 86400, day_end - now
+    return month_id, 32 * 86400, month_end - now
 
 
 def limits_for(policy: Policy, user: str, team: str | None) -> list[tuple[str, Limits]]:

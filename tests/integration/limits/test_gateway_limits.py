@@ -115,6 +115,7 @@ def test_redis_down_then_back(fake: FakeProvider, tmp_path: Path, on_error: str)
         post = lambda: httpx.post(g.url + "/v1/messages", json=BODY, headers={"x-api-key": g.key},  # noqa: E731
                                   timeout=10)
         assert post().status_code == 200
+        time.sleep(0.5)  # its settle (after the answer) lands before Redis goes away
         server.kill()
         server.wait()
         down = post()
