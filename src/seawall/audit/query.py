@@ -115,7 +115,7 @@ def query(store: Store, f: AuditFilter, limit: int = 50, cursor: str | None = No
     out: list[dict[str, Any]] = []
     batch = limit + 1 if not f.path else limit * 2 + 1
     last: dict[str, Any] | None = None
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         while True:
             rows = [dict(r) for r in conn.execute(q.limit(batch)).mappings()]
             for r in rows:
@@ -145,7 +145,7 @@ def purge(store: Store, older_than_days: int) -> int:
     cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
     if store.is_sqlite:
         cutoff = cutoff.replace(tzinfo=None)
-    with store.engine.begin() as conn:
+    with store.guarded(), store.engine.begin() as conn:
         return int(conn.execute(ae.delete().where(ae.c.ts < cutoff)).rowcount or 0)
 
 
@@ -159,7 +159,7 @@ def events_between(store: Store, start: datetime, end: datetime, batch: int = 50
 
     out: list[dict[str, Any]] = []
     after: tuple[datetime, str] | None = None
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         while True:
             q = sa.select(*cols).where(ae.c.ts >= t(start), ae.c.ts < t(end))
             if after is not None:

@@ -9,6 +9,7 @@ import hmac
 import logging
 import os
 import signal
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -34,7 +35,7 @@ from seawall.limits.base import Limiter
 from seawall.limits.memory import MemoryLimiter
 from seawall.policy.reload import PolicyHolder
 from seawall.policy.schema import Policy
-from seawall.store.db import Store, open_store
+from seawall.store.db import Store, StoreUnavailable, open_store
 
 log = logging.getLogger("seawall.gateway")
 RELOAD_CHECK_S = 2.0
@@ -69,6 +70,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         g = Gateway(holder, st, KeyCache(st, pol.gateway.key_cache_s), build_upstreams(pol), writer,
                     limiter=limiter, redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
         g.alerts = AlertCenter(limiter, lambda fields: writer.submit(alert_event(fields)))
+        writer.register_metrics(g.metrics.registry)
         prices.set_overrides({k: v.model_dump() for k, v in pol.limits.prices.items()})
         state["gw"] = g
         app.state.gateway = g
@@ -126,10 +128,15 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
             with gw().store.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         try:
-            with anyio.fail_after(3):
-                await anyio.to_thread.run_sync(ping)
+            with anyio.fail_after(3):  # abandon: a connection attempt that hangs must not hang the probe
+                await anyio.to_thread.run_sync(ping, abandon_on_cancel=True)
         except Exception as exc:
             return JSONResponse({"status": "unavailable", "store": type(exc).__name__}, status_code=503)
+        writer = gw().writer
+        if writer.failing_since is not None:  # reachable, but audit events cannot be written (read-only?)
+            failing = round(time.monotonic() - writer.failing_since, 1)
+            return JSONResponse({"status": "unavailable", "audit": {"pending": writer.pending, "failing_s": failing}},
+                                status_code=503)
         return JSONResponse({"status": "ready", "policy": holder.active.loaded.source})
 
     async def metrics(request: Request) -> Response:
@@ -181,7 +188,22 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         return errors.error_response(fmt, 500, "seawall internal error; the request was not forwarded",
                                      "internal_error")
 
-    exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found), Exception: crashed}
+    async def store_down(request: Request, exc: Exception) -> Response:
+        """The store is unreachable for a lookup the cache cannot answer (a key not seen lately, the admin
+        API): a provider-shaped 503 with Retry-After, audited, one log line; no trace."""
+        path = request.url.path
+        kind = proxy.ROUTES[path][0] if path in proxy.ROUTES else proxy.kind_for_headers(request.headers)
+        event = AuditEvent(request_id="req_" + uuid.uuid4().hex[:24], route=path, status=503, duration_ms=0.0,
+                           provider=kind, decision="error", error_code="store_unavailable")
+        log.error("%s %s %s: %s", event.request_id, request.method, path, exc)
+        gw().metrics.errors.labels("store_unavailable").inc()
+        gw().writer.submit(event)
+        return errors.error_response(proxy.error_format(kind), 503, "seawall cannot reach its store; retry shortly",
+                                     "store_unavailable",
+                                     {"retry-after": "5", "x-seawall-request-id": event.request_id})
+
+    exception_handlers: dict[Any, Any] = {404: _wrap(not_found), 405: _wrap(not_found),
+                                          StoreUnavailable: store_down, Exception: crashed}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
 
 

@@ -25,6 +25,19 @@ from seawall.store.tables import audit_events, meta
 from seawall.store.tables import keys as keys_table
 
 _MIGRATIONS_LOCK = 0x5EA3A11  # PostgreSQL advisory lock id while migrating
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: a server that does not answer fails a connection attempt, not hangs it
+
+
+class StoreUnavailable(SeawallError):
+    """The database cannot be reached or written now (down, refused, read-only, disk error). Transient
+    from the gateway's point of view: clients get a 503, the audit writer keeps its events and retries."""
+
+
+# audit columns with a length limit (PostgreSQL refuses longer strings; SQLite would keep them)
+_LENGTHS = {c.name: c.type.length for c in audit_events.columns if isinstance(c.type, sa.String) and c.type.length}
+
+# driver errors that mean "the database is not usable right now", as opposed to a refused statement
+_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +79,17 @@ class Store:
         if self.is_sqlite:
             path = self.url[len("sqlite:///"):]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                try:
+                    Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                except OSError as exc:
+                    raise SeawallError(f"store: cannot create the directory of {path} "
+                                       f"({exc.strerror or type(exc).__name__})") from None
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         else:
+            # pre-ping: a connection the server dropped (restart, outage) is replaced at checkout
             kwargs.update(pool_size=5, max_overflow=10, pool_pre_ping=True)
+            if "connect_timeout" not in self.url:
+                kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
         try:
             self.engine: Engine = sa.create_engine(self.url, **kwargs)
         except Exception as exc:  # bad URL parts
@@ -88,8 +108,17 @@ class Store:
 
     # --- schema --------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Connection-level failures become StoreUnavailable (one line, no SQL, no parameters)."""
+        try:
+            yield
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"store: {self.safe_url()} unavailable ({_short(exc)})") from None
+
     def migrate(self) -> None:
-        """Bring the schema to the newest revision; safe when several replicas start at once."""
+        """Bring the schema to the newest revision; safe when several replicas start at once. Fails with
+        one line when the database cannot be reached or written (the gateway needs it for its audit log)."""
         logging.getLogger("alembic").setLevel(logging.WARNING)  # before import: it logs its plugins
         from alembic import command
         from alembic.config import Config
@@ -102,8 +131,16 @@ class Store:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATIONS_LOCK})
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-        except sa.exc.OperationalError as exc:
-            raise SeawallError(f"store: cannot reach {self.safe_url()} ({_short(exc)})") from None
+                if self.is_sqlite:  # an up-to-date schema needs no write: prove that writing works (a
+                    # read-only file or disk) before serving requests that could not be audited. Not on
+                    # PostgreSQL, where read-only users (audit queries on a replica) are legitimate.
+                    conn.execute(meta.update().where(meta.c.name == "write-probe").values(value="-"))
+        except OSError as exc:  # the SQLite migration lock file next to the database
+            raise SeawallError(f"store: cannot write {self.safe_url()}: {exc.strerror or type(exc).__name__} "
+                               f"({exc.filename})") from None
+        except sa.exc.DBAPIError as exc:
+            what = "cannot write" if self.is_sqlite or "read-only" in _short(exc) else "cannot reach"
+            raise SeawallError(f"store: {what} {self.safe_url()} ({_short(exc)})") from None
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -129,7 +166,7 @@ class Store:
         if env:
             self._pepper = env.encode()
             return self._pepper
-        with self._lock, self.engine.begin() as conn:
+        with self._lock, self.guarded(), self.engine.begin() as conn:
             row = conn.execute(sa.select(meta.c.value).where(meta.c.name == "key_pepper")).first()
             if row is None:
                 value = secrets.token_hex(32)
@@ -145,7 +182,7 @@ class Store:
         key = keyfmt.generate()
         rec = KeyRecord(id="key_" + uuid.uuid4().hex[:16], user=user, team=team, name=name, last4=key[-4:],
                         created_at=datetime.now(UTC), revoked_at=None)
-        with self.engine.begin() as conn:
+        with self.guarded(), self.engine.begin() as conn:
             conn.execute(keys_table.insert().values(
                 id=rec.id, key_hash=keyfmt.key_hash(key, self.pepper()), last4=rec.last4, user=user, team=team,
                 name=name, created_at=rec.created_at, revoked_at=None))
@@ -156,7 +193,7 @@ class Store:
         if not keyfmt.well_formed(key):
             return None
         digest = keyfmt.key_hash(key, self.pepper())
-        with self.engine.connect() as conn:
+        with self.guarded(), self.engine.connect() as conn:
             row = conn.execute(sa.select(keys_table).where(keys_table.c.key_hash == digest)).mappings().first()
         return _record(row) if row is not None else None
 
@@ -166,11 +203,11 @@ class Store:
             q = q.where(keys_table.c.user == user)
         if not include_revoked:
             q = q.where(keys_table.c.revoked_at.is_(None))
-        with self.engine.connect() as conn:
+        with self.guarded(), self.engine.connect() as conn:
             return [_record(r) for r in conn.execute(q).mappings()]
 
     def revoke_key(self, key_id: str) -> bool:
-        with self.engine.begin() as conn:
+        with self.guarded(), self.engine.begin() as conn:
             res = conn.execute(keys_table.update().where(
                 (keys_table.c.id == key_id) & keys_table.c.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC)))
         return bool(res.rowcount)
@@ -179,15 +216,20 @@ class Store:
 
     def insert_audit(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert a batch through the driver's executemany: SQLAlchemy's per-row processing cost more
-        CPU than the gateway's own work per request (measured with py-spy at ~1,000 requests/s)."""
+        CPU than the gateway's own work per request (measured with py-spy at ~1,000 requests/s).
+
+        Idempotent: a row whose id is already there is skipped, so a batch retried after its commit
+        landed but the acknowledgement was lost (connection cut) is not written twice. Strings longer
+        than their column (a client-chosen model name) are cut to fit rather than refused by PostgreSQL.
+        Raises StoreUnavailable when the database cannot be reached or written."""
         if not rows:
             return
         cols = [c.name for c in audit_events.columns]
         names = ", ".join(f'"{c}"' for c in cols)  # quoted: "user" is reserved in PostgreSQL
         marks = ", ".join(["?" if self.is_sqlite else "%s"] * len(cols))
-        sql = f"INSERT INTO audit_events ({names}) VALUES ({marks})"
+        sql = f'INSERT INTO audit_events ({names}) VALUES ({marks}) ON CONFLICT ("id") DO NOTHING'
         values = [tuple(self._db_value(c, r.get(c)) for c in cols) for r in rows]
-        with self.engine.begin() as conn:
+        with self.guarded(), self.engine.begin() as conn:
             conn.exec_driver_sql(sql, values)
 
     _JSON_COLUMNS = frozenset(c.name for c in audit_events.columns if isinstance(c.type, sa.JSON))
@@ -195,6 +237,8 @@ class Store:
     def _db_value(self, col: str, value: Any) -> Any:
         if col in self._JSON_COLUMNS:
             return None if value is None else orjson.dumps(value).decode()
+        if isinstance(value, str) and col in _LENGTHS:
+            return value[: _LENGTHS[col]]
         if isinstance(value, datetime) and self.is_sqlite:  # SQLAlchemy's SQLite format, UTC without zone
             return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         if isinstance(value, bool) and self.is_sqlite:
@@ -203,7 +247,7 @@ class Store:
 
     def audit(self, limit: int = 1000) -> list[dict[str, Any]]:
         q = sa.select(audit_events).order_by(audit_events.c.ts.desc()).limit(limit)
-        with self.engine.connect() as conn:
+        with self.guarded(), self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def connection(self) -> Connection:
