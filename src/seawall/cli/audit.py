@@ -162,5 +162,62 @@ def _notify(payloads: list[dict[str, Any]], config: Path | None) -> None:
                 typer.echo(f"warning: an anomaly alert was not delivered to {url}", err=True)
 
 
+@audit_app.command("import-spool")
+def import_spool_cmd(
+    spool: Path = typer.Option(None, "--spool", help="The spool file (default: the hooks' spool, "
+                               "~/.local/share/seawall/hook-audit.jsonl, or $SEAWALL_HOOK_SPOOL)."),
+    gateway: str = typer.Option(None, "--gateway", help="Forward to this gateway (POST /seawall/hook-events) "
+                                                        "instead of writing into the store."),
+    key: str = typer.Option(None, "--key", help="The seawall key for --gateway (default: $SEAWALL_KEY, else a "
+                                                "swk_ key in $ANTHROPIC_AUTH_TOKEN or $ANTHROPIC_API_KEY)."),
+    store: str = typer.Option(None, "--store"),
+    config: Path = typer.Option(None, "--config", "-c"),
+) -> None:
+    """Import the hook audit events spooled while the store or the gateway was unreachable.
+    Idempotent; malformed lines are reported and kept in <spool>.rejected. Exit 1 when any was rejected."""
+    import os
+
+    from seawall.hooks import audit as hook_audit
+    from seawall.hooks import spool as hook_spool
+
+    path = spool or hook_audit.spool_path()
+    sink: hook_spool.Sink
+    if gateway:
+        if not gateway.startswith(("http://", "https://")):
+            raise SeawallError("--gateway must be an http(s) URL")
+        if key is None:
+            target = hook_audit.gateway_target({**os.environ, "SEAWALL_GATEWAY_URL": gateway,
+                                                "SEAWALL_HOOK_GATEWAY": ""})
+            key = target[1] if target is not None else None
+        if not key:
+            raise SeawallError("--gateway needs a seawall key: --key, or $SEAWALL_KEY")
+        if not key.startswith(hook_audit.KEY_PREFIX):
+            raise SeawallError("--key must be a seawall virtual key (swk_...), not a provider key")
+        sink = hook_spool.GatewaySink(gateway.rstrip("/"), key)
+    else:
+        if key:
+            raise SeawallError("--key is only used with --gateway")
+        from seawall.cli.keys import open_configured_store
+
+        st = open_configured_store(store, config)
+        sink = hook_spool.StoreSink(st, "the store")
+    try:
+        res = hook_spool.import_spool(path, sink)
+    except hook_spool.ImportFailed as exc:
+        raise SeawallError(str(exc)) from None
+    if res.lines == 0:
+        typer.echo(f"{path}: nothing to import")
+    else:
+        typer.echo(f"{path}: {res.lines} line(s): {res.imported} event(s) imported into {sink.description}, "
+                   f"{res.duplicates} already there, {len(res.rejected)} rejected")
+    for line, reason in res.rejected[:20]:
+        typer.echo(f"  line {line}: {reason}", err=True)
+    if len(res.rejected) > 20:
+        typer.echo(f"  ... and {len(res.rejected) - 20} more", err=True)
+    if res.rejected:
+        typer.echo(f"rejected lines kept in {res.rejected_path}", err=True)
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")

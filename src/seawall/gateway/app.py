@@ -27,6 +27,7 @@ from seawall.audit.events import AuditEvent
 from seawall.audit.writer import AuditWriter
 from seawall.gateway import admin, errors, proxy
 from seawall.gateway.auth import KeyCache
+from seawall.gateway.hookevents import receive as hook_events
 from seawall.gateway.proxy import Gateway
 from seawall.gateway.upstream import Upstream
 from seawall.limits import prices
@@ -170,6 +171,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
         Route("/", root, methods=["GET", "HEAD"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/seawall/whoami", whoami, methods=["GET"]),
+        Route("/seawall/hook-events", hook_events, methods=["POST"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/admin/keys", admin_keys, methods=["GET", "POST"]),

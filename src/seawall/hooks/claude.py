@@ -51,11 +51,11 @@ def handle(event_name: str, event: dict[str, Any], s: Situation) -> Outcome:
         return Outcome(v, pre_tool_output(v), tool=tool)
     if event_name == "UserPromptSubmit":
         prompt = event.get("prompt")
-        v = core.check_prompt(s.engine, prompt) if isinstance(prompt, str) else core.Verdict()
+        v = core.check_prompt(s.lazy, prompt) if isinstance(prompt, str) else core.Verdict()
         return Outcome(v, {"decision": "block", "reason": v.reason} if v.denied else None)
     if event_name == "PostToolUse":
         tool = tool_name(event) or "tool"
-        v, note = core.check_output(s.engine, tool, event.get("tool_response"), s.project_dir,
+        v, note = core.check_output(s.lazy, tool, event.get("tool_response"), s.project_dir,
                                     event.get("tool_input"))
         out: dict[str, Any] | None = None
         if v.denied:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seawall.policy.decide import Context, Decision, Engine, Reason, decide
+from seawall.hooks.lite import LazyEngine
+
+if TYPE_CHECKING:  # imported where used: a prompt that holds nothing never needs the decision code
+    from seawall.policy.decide import Decision, Engine, Reason
 
 # tool -> (input key holding the path, writes?)
 FILE_TOOLS: dict[str, tuple[str, bool]] = {
@@ -140,6 +143,8 @@ def _guard(path: str, project_dir: str, policy_source: str | None) -> bool:
 def check_tool_call(engine: Engine, tool: str, tool_input: Any, project_dir: str, cwd: str | None = None,
                     policy_source: str | None = None) -> Verdict:
     """PreToolUse: the tool's own rules, then what it touches (a file, a command, a URL)."""
+    from seawall.policy.decide import Context, Reason, decide
+
     record = bool(getattr(engine.policy.audit, "record_paths", True))
     inp = tool_input if isinstance(tool_input, dict) else {}
     verdicts = [_from_decision(decide(engine, Context(tool=tool, root=project_dir)), tool, record)]
@@ -181,6 +186,7 @@ def _directory_words(engine: Engine, command: str, root: str, tool: str, record:
     """Directories named in a command (`tar czf x.tgz secrets/`) are classified by their content:
     a glob such as `**/secrets/**` covers what is inside, so the check uses a path inside them."""
     from seawall.policy import commands
+    from seawall.policy.decide import Context, decide
 
     out = []
     for word in commands.parse(command).words[:64]:
@@ -198,6 +204,8 @@ def _glob_verdict(engine: Engine, tool: str, glob: str, base: Any, project_dir: 
     """`Grep --glob '.env*'` reads the files the glob selects: find them (a bounded walk) and classify
     each; the strictest wins. A glob without a slash matches file names at any depth (ripgrep)."""
     import fnmatch
+
+    from seawall.policy.decide import Context, decide
 
     root = base if isinstance(base, str) and base.strip() else project_dir
     if not os.path.isdir(root):
@@ -248,13 +256,20 @@ def _error(engine: Engine, tool: str, what: str) -> Verdict:
 
 # --- content: prompts and tool output -------------------------------------------------------------
 
-def _detectors(engine: Engine, with_injection: bool, with_pii: bool = True) -> list[Any]:
-    from seawall.detect.registry import get
-    from seawall.detect.secrets.engine import SecretDetector
+def _detectors(policy: Any, text: str, with_injection: bool, with_pii: bool = True) -> list[Any]:
+    """The detectors for one text. Secrets: only the rules whose keywords occur in it (see
+    `secretrules`); none at all, and nothing imported, when no keyword does."""
+    from seawall.hooks import secretrules
 
-    # one short text per hook call: the portable prefilter starts faster than compiling Hyperscan
-    dets: list[Any] = [SecretDetector(backend="pyahocorasick")] + ([get("pii")] if with_pii else [])
-    custom = engine.policy.redaction.custom
+    dets: list[Any] = []
+    secrets = secretrules.detector_for(text)
+    if secrets is not None:
+        dets.append(secrets)
+    if with_pii:
+        from seawall.detect.registry import get
+
+        dets.append(get("pii"))
+    custom = policy.redaction.custom
     if custom:
         from seawall.detect.pii.custom import CustomPattern, CustomPatternDetector
 
@@ -282,21 +297,31 @@ def _scan(dets: list[Any], text: str, channel: str, tool: str | None) -> list[An
     origin = Origin(channel=Channel(channel), tool=tool)
     out: list[Any] = []
     for d in dets:
-        out.extend(d.scan(text[:MAX_SCAN_CHARS], origin))
+        out.extend(d.scan(text, origin))
     return out
 
 
-def check_prompt(engine: Engine, prompt: str) -> Verdict:
+def _engine(engine: Engine | LazyEngine) -> Engine:
+    return engine.get() if isinstance(engine, LazyEngine) else engine
+
+
+def check_prompt(engine: Engine | LazyEngine, prompt: str) -> Verdict:
     """UserPromptSubmit: a secret (or anything the policy blocks) in a prompt stops it before it is sent.
-    The hook cannot rewrite a prompt, so a secret the policy would redact is blocked here too."""
-    channels = {_val(c) for c in engine.policy.injection.channels}
+    The hook cannot rewrite a prompt, so a secret the policy would redact is blocked here too.
+    With a LazyEngine, a prompt without findings never builds the Engine (nor imports the decision code)."""
+    policy = engine.policy
+    channels = {_val(c) for c in policy.injection.channels}
     # personal data stops a prompt only when the policy blocks it (a hook cannot redact): skip the
     # PII detector (and its start-up cost) otherwise
-    pii_blocks = _val(engine.policy.redaction.pii) == "block"
-    findings = _scan(_detectors(engine, "user_prompt" in channels, pii_blocks), prompt, "user_prompt", None)
+    pii_blocks = _val(policy.redaction.pii) == "block"
+    text = prompt[:MAX_SCAN_CHARS]
+    dets = _detectors(policy, text, "user_prompt" in channels, pii_blocks)
+    findings = _scan(dets, text, "user_prompt", None) if dets else []
     if not findings:
         return Verdict()
-    d = decide(engine, Context(findings=findings, channel="user_prompt"))
+    from seawall.policy.decide import Context, decide
+
+    d = decide(_engine(engine), Context(findings=findings, channel="user_prompt"))
     v = Verdict(action=_val(d.action), rule_ids=[r.rule for r in d.reasons], kinds=sorted({f.kind for f in findings}))
     stop = [r for r in d.reasons if _val(r.action) == "block"
             or (r.rule.startswith(("redaction.secrets", "redaction.custom"))
@@ -368,21 +393,23 @@ def check_written_code(tool: str, tool_input: Any, response: Any) -> Verdict | N
                    rule_ids=sorted({f.rule_id for f in found}), kinds=sorted({f.kind for f in found}))
 
 
-def check_output(engine: Engine, tool: str, response: Any, project_dir: str,
+def check_output(engine: Engine | LazyEngine, tool: str, response: Any, project_dir: str,
                  tool_input: Any = None) -> tuple[Verdict, str | None]:
     """PostToolUse: screen what a tool returned. Returns the verdict and, when the model should be
     told something (injection suspected, secrets seen), a short context note."""
     code = check_written_code(tool, tool_input, response)
     if code is not None:
         return code, None
-    text = output_text(tool, response)
+    text = output_text(tool, response)[:MAX_SCAN_CHARS]
     if not text:
         return Verdict(), None
     channels = {_val(c) for c in engine.policy.injection.channels}
-    findings = _scan(_detectors(engine, "tool_result" in channels), text, "tool_result", tool)
+    findings = _scan(_detectors(engine.policy, text, "tool_result" in channels), text, "tool_result", tool)
     if not findings:
         return Verdict(), None
-    d = decide(engine, Context(findings=findings, channel="tool_result", tool=None, root=project_dir))
+    from seawall.policy.decide import Context, decide
+
+    d = decide(_engine(engine), Context(findings=findings, channel="tool_result", tool=None, root=project_dir))
     v = Verdict(action=_val(d.action), tiers=[_val(d.tier)] if d.tier is not None else [],
                 rule_ids=[r.rule for r in d.reasons], kinds=sorted({f.kind for f in findings}))
     inj = [r for r in d.reasons if r.rule == "injection"]

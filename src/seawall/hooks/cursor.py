@@ -79,7 +79,7 @@ def handle(event_name: str, event: dict[str, Any], s: Situation) -> Outcome:
         return Outcome(v, None, tool="Edit")  # after the fact: audited, nothing to answer
     if event_name == "beforeSubmitPrompt":
         prompt = event.get("prompt")
-        v = core.check_prompt(s.engine, prompt) if isinstance(prompt, str) else core.Verdict()
+        v = core.check_prompt(s.lazy, prompt) if isinstance(prompt, str) else core.Verdict()
         out: dict[str, Any] = {"continue": not v.denied}
         if v.denied:
             out["user_message"] = v.reason

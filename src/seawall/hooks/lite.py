@@ -115,3 +115,22 @@ def policy_from_cache(sections: dict[str, Any], force_lite: bool = False) -> Any
     tools.writes.outside_project = action(tools.writes.outside_project)
     return types.SimpleNamespace(on_error=sections["on_error"], classification=cls_ns, redaction=red, injection=inj,
                                  tools=tools, audit=_ns(sections["audit"]))
+
+
+class LazyEngine:
+    """The policy, with its decision Engine (`HookEngine`) built on first use: screening a prompt that
+    holds nothing needs neither the Engine (path globs compiled) nor the decision code's imports."""
+
+    __slots__ = ("_engine", "policy", "root")
+
+    def __init__(self, policy: Any, root: str) -> None:
+        self.policy = policy
+        self.root = root
+        self._engine: Any = None
+
+    def get(self) -> Any:
+        if self._engine is None:
+            from seawall.hooks.engine import HookEngine
+
+            self._engine = HookEngine(self.policy, self.root)
+        return self._engine

@@ -19,6 +19,7 @@ from seawall.hooks import lite
 if TYPE_CHECKING:
     from seawall.hooks.core import Verdict
     from seawall.hooks.engine import HookEngine
+    from seawall.hooks.lite import LazyEngine
 
 CLIENTS = ("claude-code", "cursor")
 MAX_INPUT = 64 * 1024 * 1024
@@ -40,16 +41,24 @@ class Outcome:
 
 
 class Situation:
-    __slots__ = ("engine", "fail_closed", "policy_source", "project_dir")
+    __slots__ = ("fail_closed", "lazy", "policy_source", "project_dir")
 
-    def __init__(self, engine: HookEngine, project_dir: str, policy_source: str, fail_closed: bool) -> None:
-        self.engine = engine
+    def __init__(self, lazy: LazyEngine, project_dir: str, policy_source: str, fail_closed: bool) -> None:
+        self.lazy = lazy  # the policy; its Engine is built when a check needs it
         self.project_dir = project_dir
         self.policy_source = policy_source
         self.fail_closed = fail_closed
 
+    @property
+    def engine(self) -> HookEngine:
+        return self.lazy.get()
+
+    @property
+    def policy(self) -> Any:
+        return self.lazy.policy
+
     def summary(self) -> str:
-        pol = self.engine.policy
+        pol = self.policy
         cls = pol.classification
         tiers = {str(getattr(k, "value", k)): v for k, v in cls.tiers.items()}
         actions = {str(getattr(k, "value", k)): str(getattr(v, "value", v)) for k, v in cls.actions.items()}
@@ -147,14 +156,13 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     except policycache.HookPolicyError as exc:
         msg = f"seawall could not load its policy, so it fails closed: {exc}"
         _answer(stdout, _failure(client_name, event_name, msg, True))
-        _audit(client_name, event_name, event, None, {"kind": "spool"}, t0, error_code="policy_error")
+        _audit(client_name, event_name, event, None, {"kind": "spool"}, t0, env, error_code="policy_error")
         stderr.write(msg + "\n")
         return 0
     if shim:
         lite.install_schema_shim()
 
     from seawall.hooks.core import Verdict
-    from seawall.hooks.engine import HookEngine
 
     fail_closed = hp.policy.on_error == "block"
     if event is None:
@@ -163,13 +171,12 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         _answer(stdout, _failure(client_name, event_name, msg, fail_closed))
         _audit(client_name, event_name, None, Verdict("block" if fail_closed else "log",
                                                       "deny" if fail_closed else None),
-               hp.store, t0, error_code="bad_input")
+               hp.store, t0, env, error_code="bad_input")
         stderr.write(msg + "\n")
         return 0
     client = _client(client_name)
     try:
-        engine = HookEngine(hp.policy, project_dir)
-        situation = Situation(engine, project_dir, hp.source, fail_closed)
+        situation = Situation(lite.LazyEngine(hp.policy, project_dir), project_dir, hp.source, fail_closed)
         outcome = client.handle(event_name, event, situation)
     except Exception as exc:  # never a traceback; the policy decides
         msg = (f"seawall could not check this {event_name} (internal error: {type(exc).__name__}). "
@@ -177,12 +184,12 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         _answer(stdout, _failure(client_name, event_name, msg, fail_closed))
         _audit(client_name, event_name, event, Verdict("block" if fail_closed else "log",
                                                        "deny" if fail_closed else None),
-               hp.store, t0, error_code="internal")
+               hp.store, t0, env, error_code="internal")
         stderr.write(msg + "\n")
         return 0
     _answer(stdout, outcome.output)
     if outcome.audit:
-        _audit(client_name, event_name, event, outcome.verdict, hp.store, t0, tool=outcome.tool)
+        _audit(client_name, event_name, event, outcome.verdict, hp.store, t0, env, tool=outcome.tool)
     return outcome.exit_code
 
 
@@ -206,11 +213,13 @@ def _answer(stdout: IO[str], output: dict[str, Any] | None) -> None:
 
 
 def _audit(client_name: str, event_name: str, event: dict[str, Any] | None, verdict: Verdict | None,
-           store: dict[str, str], t0: float, tool: str | None = None, error_code: str | None = None) -> None:
+           store: dict[str, str], t0: float, env: dict[str, str], tool: str | None = None,
+           error_code: str | None = None) -> None:
     """Metadata only: ids, tool name, paths, tiers, rule ids, decision. Never raises.
 
-    With BACKGROUND_AUDIT (the console-script fast path) the row is written by a forked child that
-    has let go of stdin/stdout/stderr, so the assistant gets its answer without waiting for the store."""
+    With BACKGROUND_AUDIT (the console-script fast path) the row is written (or sent to the gateway)
+    by a forked child that has let go of stdin/stdout/stderr, so the assistant gets its answer
+    without waiting for the store or the network."""
     duration_ms = round((time.perf_counter() - t0) * 1000, 3)
     if BACKGROUND_AUDIT and hasattr(os, "fork"):
         try:
@@ -226,14 +235,15 @@ def _audit(client_name: str, event_name: str, event: dict[str, Any] | None, verd
                 null = os.open(os.devnull, os.O_RDWR)
                 for fd in (0, 1, 2):
                     os.dup2(null, fd)
-                _write_audit(client_name, event_name, event, verdict, store, duration_ms, tool, error_code)
+                _write_audit(client_name, event_name, event, verdict, store, duration_ms, tool, error_code, env)
             finally:
                 os._exit(0)
-    _write_audit(client_name, event_name, event, verdict, store, duration_ms, tool, error_code)
+    _write_audit(client_name, event_name, event, verdict, store, duration_ms, tool, error_code, env)
 
 
 def _write_audit(client_name: str, event_name: str, event: dict[str, Any] | None, verdict: Verdict | None,
-                 store: dict[str, str], duration_ms: float, tool: str | None, error_code: str | None) -> None:
+                 store: dict[str, str], duration_ms: float, tool: str | None, error_code: str | None,
+                 env: dict[str, str] | None = None) -> None:
     try:
         import getpass
 
@@ -256,7 +266,7 @@ def _write_audit(client_name: str, event_name: str, event: dict[str, Any] | None
             tool_calls=calls, tiers=list(verdict.tiers) if verdict is not None else [],
             rule_ids=list(verdict.rule_ids) if verdict is not None else [],
             error_code=error_code or (verdict.error_code if verdict is not None else None))
-        audit.write(row, store)
+        audit.write(row, store, env)
     except Exception:
         pass
 
