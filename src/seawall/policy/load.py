@@ -177,7 +177,8 @@ def _problems(exc: ValidationError, doc: CommentedMap, name: str) -> list[Proble
             if isinstance(got, str) and len(got) <= 40:
                 options = re.findall(r"'([^']+)'", err["msg"])
                 hint = difflib.get_close_matches(got, options, n=1, cutoff=0.6)
-                msg += f"; got {got!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                if hint:  # the value is repeated only when it is a near miss of an option, never a stray secret
+                    msg += f"; got {got!r} (did you mean {hint[0]!r}?)"
         elif kind == "missing":
             msg = "required key is missing"
         else:

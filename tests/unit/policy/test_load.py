@@ -40,7 +40,7 @@ def test_five_mistakes_all_reported_with_lines() -> None:
     ]
     messages = [m for _, _, m in got]
     assert "did you mean 'on_error'" in messages[0]
-    assert "got 'secret'" in messages[1] and "'restricted'" in messages[1]
+    assert "'restricted'" in messages[1] and "secret" not in messages[1]  # only near misses are repeated
     assert "did you mean 'log'" in messages[2]
     assert "greater than 0" in messages[4]
 
@@ -130,3 +130,11 @@ def test_starter_policy() -> None:
     assert "**/.env" in pol.classification.tiers[Tier.RESTRICTED]
     assert len(pol.tests) >= 8 and loaded.warnings == []
     assert "${ANTHROPIC_API_KEY" in starter_text()
+
+
+def test_a_stray_value_is_never_repeated_in_the_error() -> None:
+    # a credential pasted into the wrong key must not travel on into the 422 response or the log
+    [(_, key, msg)] = problems("on_error: hunter2-Pa55word\n")
+    assert key == "on_error" and "hunter2" not in msg and "'block'" in msg
+    [(_, _, msg)] = problems("on_error: blok\n")
+    assert "got 'blok' (did you mean 'block'?)" in msg
