@@ -88,8 +88,13 @@ class Store:
         else:
             # pre-ping: a connection the server dropped (restart, outage) is replaced at checkout
             kwargs.update(pool_size=5, max_overflow=10, pool_pre_ping=True)
+            # a server that goes silent (partition, no RST) is noticed in about 30 s, not at the OS's
+            # two-hour keepalive default: libpq TCP keepalives plus a user timeout on unacknowledged data
+            args: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                                    "keepalives_count": 3, "tcp_user_timeout": 30_000}
             if "connect_timeout" not in self.url:
-                kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+                args["connect_timeout"] = CONNECT_TIMEOUT_S
+            kwargs["connect_args"] = {k: v for k, v in args.items() if k not in self.url}
         try:
             self.engine: Engine = sa.create_engine(self.url, **kwargs)
         except Exception as exc:  # bad URL parts
