@@ -68,7 +68,7 @@ def build(store: Store, policy: Policy, start: datetime, end: datetime | None = 
                      key=lambda r: -r[1])
     d.blocks = blocks.most_common(15)
     d.anomalies = detect(hist, win)
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         rows = list(conn.execute(sa.select(keys_table)).mappings())
     from seawall.store.db import _record
 
@@ -85,7 +85,7 @@ def _costs(store: Store, start: datetime, end: datetime) -> dict[tuple[str, str]
         return dt.astimezone(UTC).replace(tzinfo=None) if store.is_sqlite else dt
 
     out: dict[tuple[str, str], float] = {}
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         for col, kind in ((ae.c.user, "user"), (ae.c.team, "team")):
             q = sa.select(col, sa.func.sum(ae.c.cost_usd)).where(ae.c.ts >= t(start), ae.c.ts < t(end),
                                                                   col.isnot(None)).group_by(col)

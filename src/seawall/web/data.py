@@ -42,7 +42,7 @@ def usage_today(store: Store, policy: Policy, by: str = "user") -> list[Usage]:
          .where(ae.c.ts >= _day_start(store), col.isnot(None), ~ae.c.route.like("alert:%"))
          .group_by(col).order_by(tokens.desc()).limit(50))
     out = []
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         for name, tok, cost, n, blocked in conn.execute(q):
             lim = (policy.users.get(name) or policy.users.get("default")) if by == "user" else policy.teams.get(name)
             out.append(Usage(name, int(tok or 0), float(cost or 0), int(n), int(blocked or 0),
@@ -52,7 +52,7 @@ def usage_today(store: Store, policy: Policy, by: str = "user") -> list[Usage]:
 
 def recent(store: Store, where: Any, limit: int = 30) -> list[dict[str, Any]]:
     q = sa.select(ae).where(where).order_by(ae.c.ts.desc()).limit(limit)
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
