@@ -3,11 +3,27 @@ content; tool calls carry names and target paths only."""
 
 from __future__ import annotations
 
+import os
+import random
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
+
+# ids need to be unique, not secret: a per-process generator seeded from the OS, without a system call
+# per id (uuid4 reads os.urandom every time, which shows in the gateway's profile)
+_RNG = random.Random(os.urandom(32))
+
+
+def new_id() -> str:
+    """A random (version 4) UUID as a string."""
+    return str(uuid.UUID(int=_RNG.getrandbits(128), version=4))
+
+
+def request_id(prefix: str = "req_") -> str:
+    """`req_` and 24 random hex digits."""
+    return f"{prefix}{_RNG.getrandbits(96):024x}"
 
 
 @dataclass
@@ -18,7 +34,7 @@ class AuditEvent:
     duration_ms: float
     decision: str = "allow"
     ts: datetime = field(default_factory=lambda: datetime.now(UTC))
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=new_id)
     session_id: str | None = None
     user: str | None = None
     team: str | None = None
@@ -39,7 +55,9 @@ class AuditEvent:
     error_code: str | None = None
 
     def row(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = {name: getattr(self, name) for name in _FIELDS}  # asdict() deep-copies: not needed here
+        out["tool_calls"] = [dict(c) for c in self.tool_calls]
+        out["tiers"], out["rule_ids"] = list(self.tiers), list(self.rule_ids)
         out["rules"] = _joined(self.rule_ids)
         out["tools"] = _joined(str(c.get("name", "")) for c in self.tool_calls)
         out["paths"] = _joined(p for c in self.tool_calls for p in c.get("paths", []))
@@ -50,3 +68,6 @@ def _joined(items: Iterable[str]) -> str | None:
     """`|a|b|` (None when empty): a LIKE '%|a|%' finds one item exactly."""
     parts = [i.replace("|", "/") for i in items if i]
     return "|" + "|".join(parts) + "|" if parts else None
+
+
+_FIELDS = tuple(f.name for f in fields(AuditEvent))

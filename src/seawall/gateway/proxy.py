@@ -12,7 +12,6 @@ import contextlib
 import fnmatch
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from seawall.audit.events import AuditEvent
+from seawall.audit.events import request_id as new_request_id
 from seawall.audit.writer import AuditWriter
 from seawall.gateway import errors, translate
 from seawall.gateway.adapters import anthropic, openai_chat, openai_responses
@@ -127,7 +127,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
     t0 = time.perf_counter()
     efmt = error_format(kind)
     path = request.url.path
-    event = AuditEvent(request_id="req_" + uuid.uuid4().hex[:24], route=path, status=0, duration_ms=0.0,
+    event = AuditEvent(request_id=new_request_id(), route=path, status=0, duration_ms=0.0,
                        provider=kind, session_id=_session_id(request))
     env: Envelope | None = None
     ticket: Ticket | None = None
