@@ -7,7 +7,7 @@ import re._constants as _sc
 import re._parser as _sp
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from seawall.detect.code.rules import FAMILIES, PARAM, SRC, Rule
 
@@ -123,7 +123,12 @@ def preview_line(line: str) -> str:
     return s if len(s) <= 160 else s[:157] + "…"
 
 
-def dependency_closure(deps: Mapping[str, Iterable[str]], names: set[str], limit: int = 64) -> set[str]:
+class Dependencies(Protocol):
+    def get(self, name: str, default: Iterable[str], /) -> Iterable[str]: ...
+
+
+def dependency_closure(deps: Dependencies | Mapping[str, Iterable[str]], names: set[str],
+                       limit: int = 64) -> set[str]:
     """`names` and every variable they were computed from (at most `limit`), for sanitiser checks."""
     out: set[str] = set()
     todo = list(names)

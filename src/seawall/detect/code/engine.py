@@ -99,14 +99,15 @@ class CodeDetector:
         return self._findings(text, path, lang, analyse(text, lang))
 
     def _findings(self, text: str, path: str | None, lang: str, hits: list[Hit]) -> list[Finding]:
-        lines = text.split("\n")
-        starts = _line_starts(text)
         out: list[Finding] = []
         seen_secret_lines: set[int] = set()
-        for h in hits:
-            out.append(_finding(h, lines, starts, path))
-            if h.rule.cwe == "CWE-798":
-                seen_secret_lines.add(h.line)
+        if hits:
+            lines = text.split("\n")
+            starts = _line_starts(text)
+            for h in hits:
+                out.append(_finding(h, lines, starts, path))
+                if h.rule.cwe == "CWE-798":
+                    seen_secret_lines.add(h.line)
         if self.use_secrets:
             out.extend(self._secrets(text, path, lang, seen_secret_lines))
         out.sort(key=lambda f: (f.line, f.rule_id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -31,6 +31,7 @@ from seawall.detect.code.common import (
     secret_value,
     url_with_password,
 )
+from seawall.detect.code.prefilter import Gate, Lines, gate, hot
 from seawall.detect.code.python_rules import PY_RULES
 from seawall.detect.code.rules import (
     NONSECURITY_HASH_NAME,
@@ -89,30 +90,132 @@ _FAST_HASHES = {"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_512", 
 _PASSWORDISH = re.compile(r"(?i)passw|passwd|pwd|pw_?hash|^pw$|password")
 _RANDOM_FUNCS = {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "uniform",
                  "shuffle", "randbytes"}
+# What the checks below (beyond the rule table's sinks) look for, for the prefilter (prefilter.py): call
+# names as globs over the resolved dotted name, and keyword / assignment-target names. A new check must
+# list its names here; tests compare gated and ungated analysis on every rule snippet and the corpus.
+CHECK_GLOBS: tuple[str, ...] = (
+    *(f"re.{f}" for f in sorted(_RE_FUNCS)), "*regex.compile",  # ReDoS
+    *(f"hashlib.{a}" for a in sorted(_WEAK_HASHES | _FAST_HASHES)), "hashlib.new",  # weak hashes
+    "Crypto.Hash.*.new", "Cryptodome.Hash.*.new",
+    *(f"random.{f}" for f in sorted(_RANDOM_FUNCS)),  # insecure randomness
+    "*csrf_exempt", "*.exempt",  # CSRF decorators
+    "render_template_string", "*.render_template_string", "render", "*.render",  # templates marked |safe
+)
+CHECK_WORDS: tuple[str, ...] = ("WTF_CSRF_ENABLED", "WTF_CSRF_CHECK_DEFAULT", "check_hostname", "verify_mode",
+                                "verify", "PYTHONHTTPSVERIFY", "CURL_CA_BUNDLE")
+_ASSIGN_KEYS = frozenset(CHECK_WORDS)
+
+
+def _gate_terms() -> tuple[list[str], list[str], list[str]]:
+    """(call globs, keyword names, names that are also string keys) for the prefilter."""
+    globs, words = list(CHECK_GLOBS), list[str]()
+    for (kind, last), sinks in _SINKS.items():
+        if kind != "call":
+            continue
+        for cs in sinks:
+            if last == "*" and cs.keywords:  # any callee, with these keyword arguments
+                words.extend(k for k in cs.keywords if k)
+            else:
+                globs.append(cs.sink.callee)
+    return globs, words, list(CHECK_WORDS)
+
+
+_GATE: Gate | None = None
+
+
+def prefilter(batch: bool = False) -> Gate:
+    """The Python gate (built on first use, once per process; `batch`: many files follow, see gate())."""
+    global _GATE
+    if _GATE is None or (batch and _GATE.backend == "off" and _GATE.auto):
+        _GATE = gate("py", *_gate_terms(), batch=batch)
+    return _GATE
 
 
 _GLOB_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+_GLOB_HITS: dict[tuple[str, ...], dict[str, bool]] = {}
 
 
 def _glob_any(name: str, globs: tuple[str, ...]) -> bool:
-    rx = _GLOB_CACHE.get(globs)
-    if rx is None:
-        rx = _GLOB_CACHE[globs] = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
-    return rx.match(name) is not None
+    hits = _GLOB_HITS.get(globs)
+    if hits is None:
+        hits = _GLOB_HITS[globs] = {}
+    got = hits.get(name)
+    if got is None:
+        rx = _GLOB_CACHE.get(globs)
+        if rx is None:
+            rx = _GLOB_CACHE[globs] = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs))
+        got = hits[name] = rx.match(name) is not None
+        if len(hits) > 50_000:  # names are few in practice; keep a pathological input from growing it
+            hits.clear()
+    return got
+
+
+_SANITISER_CACHE: dict[str, frozenset[str] | str | None] = {}
 
 
 def _sanitiser(name: str) -> frozenset[str] | str | None:
+    if name in _SANITISER_CACHE:
+        return _SANITISER_CACHE[name]
     out: set[str] = set()
+    got: frozenset[str] | str | None = None
     for glob, fams in _SANITISERS:
         if fnmatchcase(name, glob):
             if fams == _ALL:
-                return _ALL
+                got = _ALL
+                break
             out |= fams  # type: ignore[arg-type]
-    return frozenset(out) if out else None
+    else:
+        got = frozenset(out) if out else None
+    if len(_SANITISER_CACHE) > 50_000:
+        _SANITISER_CACHE.clear()
+    _SANITISER_CACHE[name] = got
+    return got
+
+
+# Child nodes without ast.iter_child_nodes' generator overhead: the fields of each node type that hold
+# nodes (scalars, contexts and operators, which have no children, are left out; the order is kept).
+_SCALAR_FIELDS = frozenset({"ctx", "id", "attr", "arg", "kind", "type_comment", "level", "module", "conversion",
+                            "is_async", "simple", "name", "names", "asname", "op", "ops", "tag"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    f = _FIELDS.get(cls)
+    if f is None:
+        leaf = cls in (ast.Constant, ast.MatchSingleton) or not issubclass(cls, ast.AST)
+        f = _FIELDS[cls] = () if leaf else tuple(x for x in getattr(cls, "_fields", ()) if x not in _SCALAR_FIELDS)
+    return f
+
+
+def _push_children(n: ast.AST, stack: list[Any]) -> None:
+    """Push the child nodes of `n` in field order (None entries may be pushed; skip them on pop)."""
+    for f in _fields(type(n)):
+        v = getattr(n, f, None)
+        if type(v) is list:
+            stack.extend(v)
+        elif v is not None:
+            stack.append(v)
+
+
+def _children(n: ast.AST) -> list[Any]:
+    out: list[Any] = []
+    _push_children(n, out)
+    return [c for c in out if c is not None]
 
 
 def _names(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    """Every variable name used anywhere inside `node`."""
+    out: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        if type(n) is ast.Name:
+            out.add(n.id)
+            continue
+        _push_children(n, stack)
+    return out
 
 
 def _terminates(body: list[ast.stmt], dotted: Any) -> bool:
@@ -136,10 +239,13 @@ class _Analyser:
     def __init__(self, tree: ast.Module, lines: list[str]) -> None:
         self.tree = tree
         self.lines = lines
+        self.gate: Lines | None = None  # where a finding can come from (None: anywhere)
+        self.hot: list[int] | None = None  # lines that name a sink, a check or a credential (None: all)
         self.aliases: dict[str, str] = {}
         self.hits: dict[tuple[str, int], Hit] = {}
         self.globals: dict[str, Taint] = {}
-        self.deps: dict[str, set[str]] = {}
+        self.deps: dict[str, ast.AST | None] = {}  # variable -> the value it was last computed from
+        self._dep_names: dict[int, set[str]] = {}
         self.cur_stmt: ast.stmt | None = None
         self.cur_fn: ast.AST | None = None
         for node in _import_nodes(tree.body):
@@ -236,7 +342,7 @@ class _Analyser:
         if t in (ast.Compare, ast.BoolOp) and t is ast.Compare:
             return EMPTY  # a comparison yields a bool
         out: Taint = EMPTY
-        for child in ast.iter_child_nodes(e):
+        for child in _children(e):
             if isinstance(child, ast.expr):
                 out = out | self.taint(child, env)
         return out
@@ -378,7 +484,19 @@ class _Analyser:
         return []
 
     def closure(self, names: set[str]) -> set[str]:
-        return dependency_closure(self.deps, names)
+        return dependency_closure(self, names)
+
+    def get(self, name: str, default: Iterable[str] = ()) -> Iterable[str]:
+        """The names `name` was computed from (dependency_closure's view of `deps`, built lazily)."""
+        if name not in self.deps:
+            return default
+        value = self.deps[name]
+        if value is None:
+            return ()
+        got = self._dep_names.get(id(value))
+        if got is None:
+            got = self._dep_names[id(value)] = _names(value)
+        return got
 
     def apply(self, vals: list[tuple[set[str], str]], env: dict[str, Taint]) -> dict[str, Taint]:
         if not vals:
@@ -416,7 +534,7 @@ class _Analyser:
     def bind(self, target: ast.AST, t: Taint, env: dict[str, Taint], value: ast.AST | None) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = t
-            self.deps[target.id] = _names(value) if value is not None else set()
+            self.deps[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self.bind(elt.value if isinstance(elt, ast.Starred) else elt, t, env, value)
@@ -441,7 +559,12 @@ class _Analyser:
                 env[arg.arg] = PARAMETER
         for d in fn.decorator_list:
             self.exprs(d, outer)
-        self.block(fn.body, env)
+        saved = self.deps
+        self.deps = dict(saved)  # a function sees the outer scopes' dependencies, and leaves them as they were
+        try:
+            self.block(fn.body, env)
+        finally:
+            self.deps = saved
 
     def block(self, body: list[ast.stmt], env: dict[str, Taint]) -> dict[str, Taint]:
         for st in body:
@@ -450,9 +573,12 @@ class _Analyser:
 
     def stmt(self, st: ast.stmt, env: dict[str, Taint]) -> dict[str, Taint]:
         self.cur_stmt = st
-        if isinstance(st, (ast.Assign, ast.AnnAssign)):
+        if isinstance(st, (ast.Assign, ast.AnnAssign)) and (
+                self.hot is None or hot(self.hot, st.lineno, st.end_lineno or st.lineno)):
             self._assign_checks(st)
         if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if self.gate is not None and self._cold(st):
+                return env  # nothing in it could be reported (and a function leaves `env` as it was)
             for d in st.decorator_list:
                 dn = self.dotted(d.func if isinstance(d, ast.Call) else d)
                 if dn.endswith("csrf_exempt") or dn.endswith(".exempt"):
@@ -521,7 +647,7 @@ class _Analyser:
             for case in st.cases:
                 env = self.block(case.body, env)
         else:
-            for child in ast.iter_child_nodes(st):
+            for child in _children(st):
                 if isinstance(child, ast.expr):
                     self.exprs(child, env)
             if isinstance(st, ast.Return) and st.value is not None:
@@ -548,10 +674,14 @@ class _Analyser:
 
     def exprs(self, node: ast.AST, env: dict[str, Taint]) -> None:
         """Check every call inside one expression against the sinks."""
+        if self.hot is not None and not hot(self.hot, node.lineno, node.end_lineno or node.lineno):  # type: ignore[attr-defined]
+            return  # no line of it names a sink, a check or a credential: nothing to report
         rules = RULES
-        stack = [node]
+        stack: list[Any] = [node]
         while stack:
             n = stack.pop()
+            if n is None:
+                continue
             if isinstance(n, ast.Call):
                 self.check_call(n, env)
                 self._call_checks(n, self.cur_stmt, self.cur_fn)
@@ -572,7 +702,7 @@ class _Analyser:
                 continue
             elif isinstance(n, (ast.Name, ast.Lambda)):
                 continue
-            stack.extend(ast.iter_child_nodes(n))
+            _push_children(n, stack)
 
     def _option(self, call: ast.Call, name: str | None, pos: int | None) -> str | None:
         if name is not None:
@@ -635,7 +765,25 @@ class _Analyser:
 
     # -- whole module ---------------------------------------------------------------------------------
 
+    def use_gate(self, lines: Lines | None) -> None:
+        self.gate = lines
+        self.hot = lines.hot if lines is not None else None
+
+    def _cold(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """No line of the function (decorators included) names anything a rule looks for, and it is
+        not a view that could return HTML (a route decorator and a `<`)."""
+        g = self.gate
+        assert g is not None
+        first, last = min([fn.lineno, *(d.lineno for d in fn.decorator_list)]), fn.end_lineno or fn.lineno
+        # a `<` in the function's own decorators (a route path such as "/items/<int:id>") is not returned
+        return not hot(g.hot, first, last) and not (hot(g.route, first, last) and hot(g.lt, fn.lineno, last))
+
     def run(self) -> list[Hit]:
+        g = self.gate
+        if g is not None and not g.hot and not (g.route and g.lt):
+            # no line names anything a rule looks for: only module-level settings remain
+            self.structural()
+            return sorted(self.hits.values(), key=lambda h: (h.line, h.rule.id))
         # module-level names first (so functions see globals such as KEY = os.environ[...])
         genv: dict[str, Taint] = {}
         for st in self.tree.body:
@@ -724,15 +872,15 @@ class _Analyser:
                 key = tgt.attr
             if key is None:
                 continue
-            vtext = ast.unparse(value)
+            cors = key.lower() == "access-control-allow-origin"
+            vtext = ast.unparse(value) if key in _ASSIGN_KEYS or cors else ""
             if key in ("WTF_CSRF_ENABLED", "WTF_CSRF_CHECK_DEFAULT") and vtext == "False":
                 self.report(RULES["py-csrf-disabled"], st.lineno, 0.85)
             elif (key == "check_hostname" and vtext == "False") or (key == "verify_mode" and "CERT_NONE" in vtext) \
                     or (key == "verify" and vtext == "False" and isinstance(tgt, ast.Attribute)) \
                     or (key in ("PYTHONHTTPSVERIFY", "CURL_CA_BUNDLE") and vtext in ("'0'", "''")):
                 self.report(RULES["py-tls-verify-disabled"], st.lineno, 0.85)
-            elif key.lower() == "access-control-allow-origin" and (
-                    vtext in ("'*'", '"*"') or "origin" in vtext.lower()):
+            elif cors and (vtext in ("'*'", '"*"') or "origin" in vtext.lower()):
                 src = "\n".join(self.lines)
                 if "access-control-allow-credentials" in src.lower():
                     self.report(RULES["py-cors-credentials-wildcard"], st.lineno, 0.8)
@@ -753,26 +901,38 @@ class _Analyser:
                     self.report(RULES["py-cors-credentials-wildcard"], st.lineno, 0.85)
 
 
-def _import_nodes(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Import statements at module level and in top-level if/try blocks and function bodies."""
-    for st in body:
-        if isinstance(st, (ast.Import, ast.ImportFrom)):
-            yield st
-        elif isinstance(st, (ast.If, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.With)):
-            for field in ("body", "orelse", "finalbody"):
-                yield from _import_nodes(getattr(st, field, []) or [])
-            for h in getattr(st, "handlers", []) or []:
-                yield from _import_nodes(h.body)
+_IMPORT_SCOPES = (ast.If, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.With)
+
+
+def _import_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Import statements at module level and in top-level if/try blocks and function bodies, in
+    source order."""
+    out: list[ast.stmt] = []
+    todo = [iter(body)]
+    while todo:
+        for st in todo[-1]:
+            if isinstance(st, (ast.Import, ast.ImportFrom)):
+                out.append(st)
+            elif isinstance(st, _IMPORT_SCOPES):
+                inner: list[ast.stmt] = [*getattr(st, "body", ()), *(getattr(st, "orelse", None) or ()),
+                                         *(getattr(st, "finalbody", None) or ())]
+                for h in getattr(st, "handlers", None) or ():
+                    inner.extend(h.body)
+                todo.append(iter(inner))
+                break
+        else:
+            todo.pop()
+    return out
 
 
 def _own_nodes(st: ast.stmt) -> Iterator[ast.AST]:
     """Expression nodes of one statement, not of the statements nested in it."""
-    stack: list[ast.AST] = [c for c in ast.iter_child_nodes(st) if not isinstance(c, (ast.stmt, ast.excepthandler,
-                                                                                           ast.match_case))]
+    stack: list[ast.AST] = [c for c in _children(st) if not isinstance(c, (ast.stmt, ast.excepthandler,
+                                                                              ast.match_case))]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, ast.stmt))
+        stack.extend(c for c in _children(n) if not isinstance(c, ast.stmt))
 
 
 def _context_names(st: ast.stmt, fn: ast.AST | None) -> set[str]:
@@ -803,7 +963,11 @@ def _context_names(st: ast.stmt, fn: ast.AST | None) -> set[str]:
     return out
 
 
-def analyse(text: str) -> list[Hit]:
-    """Hits for one Python source; raises SyntaxError / ValueError when it does not parse."""
+def analyse(text: str, gated: bool = True) -> list[Hit]:
+    """Hits for one Python source; raises SyntaxError / ValueError when it does not parse. `gated`:
+    skip the code whose lines name nothing a rule looks for (the same hits, faster; see prefilter.py)."""
     tree = ast.parse(text)
-    return _Analyser(tree, text.split("\n")).run()
+    an = _Analyser(tree, text.split("\n"))
+    if gated:
+        an.use_gate(prefilter().lines(text, an.aliases))
+    return an.run()

@@ -121,3 +121,35 @@ def test_engine_bandit_merges_or_skips(tree: Path) -> None:
     # bandit's B605 (os.system) is the same weakness on the same line as seawall's: de-duplicated
     assert [r["ruleId"] for r in results if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 5] \
         == ["py-command-injection"]
+
+
+def test_workers_and_prefilter_report_what_one_ungated_process_reports(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from seawall.cli import scan_code
+    from seawall.detect.code import python
+
+    monkeypatch.setenv("SEAWALL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(scan_code, "PARALLEL_MIN_FILES", 8)
+    monkeypatch.setattr(scan_code, "BATCH_MIN_FILES", 8)
+    src = tmp_path / "src"
+    bodies = [VULN_PY, SAFE_PY, VULN_JS, "def f(:\n", "import yaml\n\n\ndef g(t):\n    return yaml.load(t)\n",
+              "class A:\n    def m(self, x):\n        return x * 2\n", "PASSWORD = 'Zq8-wX2m-Lp0v'\n"]
+    for i in range(60):
+        d = src / f"p{i % 5}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"m{i}.{'js' if bodies[i % len(bodies)] is VULN_JS else 'py'}").write_text(bodies[i % len(bodies)])
+    monkeypatch.chdir(tmp_path)
+
+    def run(jobs: int) -> tuple[list[tuple[object, ...]], list[tuple[str, str]]]:
+        res = scan_code.run_scan([Path("src")], jobs=jobs)
+        return ([(f.path, f.line, f.rule_id, f.fingerprint) for f in res.findings],
+                sorted((n.path, n.reason) for n in res.notes))
+
+    monkeypatch.setattr(python, "_GATE", None)
+    parallel = run(2)
+    assert python.prefilter().backend in ("hyperscan", "off")
+    monkeypatch.setattr(scan_code, "BATCH_MIN_FILES", 10_000)
+    monkeypatch.setattr(python, "analyse", lambda text, gated=True, _a=python.analyse: _a(text, gated=False))
+    serial = run(1)
+    assert parallel == serial
+    assert len(parallel[0]) >= 30 and any("syntax error" in r for _p, r in parallel[1])
