@@ -1,4 +1,4 @@
-"""`seawall audit query|purge`: the metadata-only audit log."""
+"""`seawall audit query|purge|anomalies|import-spool`: the metadata-only audit log."""
 
 from __future__ import annotations
 

@@ -158,7 +158,7 @@ def existing_ids(store: Store, ids: Sequence[str]) -> set[str]:
     from seawall.store.tables import audit_events
 
     found: set[str] = set()
-    with store.engine.connect() as conn:
+    with store.guarded(), store.engine.connect() as conn:
         for i in range(0, len(ids), 500):
             chunk = list(ids[i:i + 500])
             found.update(r[0] for r in conn.execute(sa.select(audit_events.c.id).where(audit_events.c.id.in_(chunk))))
