@@ -1,6 +1,7 @@
 """Files per second of `seawall scan code` against Bandit on the same generated tree, same run.
 
-usage: python bench/code_throughput.py [--files 5000] [--keep DIR] [--phases] [--repeat N]
+usage: python bench/code_throughput.py [--files 5000] [--keep DIR] [--tree DIR] [--phases] [--repeat N]
+                                      [--compare-src DIR]
 
 The tree is a generated Python code base shaped like a real repository (fixed seed): package
 `__init__` files, models (dataclasses, pydantic, Django, enums), services and API clients, utilities,
@@ -17,7 +18,8 @@ Both tools scan all of it from a cold process (start-up included):
   bandit:  `bandit -r TREE -f json -q` (single process; Bandit has no parallel mode)
 The same tree, the same files, in one run. `--phases` also times seawall's phases in one process
 (walk, read, prefilter, parse, analysis, secrets, output). `--repeat N` runs each tool N times and keeps
-the fastest run of each.
+the fastest run of each. `--compare-src DIR` also times the seawall whose `src` folder is DIR (an
+older checkout: `git archive REV src | tar -x -C DIR/..`) on the same tree, in the same run.
 """
 
 from __future__ import annotations
@@ -804,6 +806,7 @@ def main() -> int:
     ap.add_argument("--tree", type=Path, help="scan this existing tree instead of generating one")
     ap.add_argument("--phases", action="store_true", help="also time seawall's phases in this process")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the fastest counts")
+    ap.add_argument("--compare-src", type=Path, help="also time the seawall in this src folder")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="seawall-code-bench-"))
     try:
@@ -827,6 +830,20 @@ def main() -> int:
                                    "-j", "1"]), a.repeat)
         swn = _best(lambda: _time([*entry, "scan", "code", str(tree), "-f", "sarif", "-o", str(tmp / "swn.sarif"),
                                    "-j", "0"]), a.repeat)
+        old: tuple[float, float] | None = None
+        if a.compare_src:
+            env = {**os.environ, "PYTHONPATH": str(a.compare_src.resolve())}
+
+            def old_run(j: str) -> float:
+                t0 = time.perf_counter()
+                subprocess.run([*entry, "scan", "code", str(tree), "-f", "sarif", "-o", str(tmp / "old.sarif"),
+                                "-j", j], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return time.perf_counter() - t0
+
+            old = (_best(lambda: old_run("1"), a.repeat), _best(lambda: old_run("0"), a.repeat))
+            same = _flagged_sarif(tmp / "old.sarif") == _flagged_sarif(tmp / "sw1.sarif")
+            print(f"compared seawall ({a.compare_src}): -j 1 {old[0]:.2f} s {files / old[0]:.0f} files/s, "
+                  f"-j 0 {old[1]:.2f} s {files / old[1]:.0f} files/s; same files flagged: {same}")
         flagged = _flagged_sarif(tmp / "sw1.sarif")
         print(f"seawall -j 1 : {sw1:7.2f} s  {files / sw1:8.0f} files/s   files flagged: {flagged} "
               f"({100 * flagged / files:.1f}%)")
@@ -841,6 +858,8 @@ def main() -> int:
               f" {bf_noassert} without B101 assert_used)")
         print(f"ratio (single process, seawall -j 1 vs bandit): {bt / sw1:.1f}x")
         print(f"ratio (seawall -j 0 vs bandit):                  {bt / swn:.1f}x   goal >= 10x")
+        if old is not None:
+            print(f"ratio of the compared seawall vs bandit: -j 1 {bt / old[0]:.1f}x, -j 0 {bt / old[1]:.1f}x")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if a.phases:
             phases(tree)

@@ -42,7 +42,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,10 +184,10 @@ class Gate:
         patterns.append(("|".join(map(_split_tolerant, names)), True, HOT))
         patterns += _FIXED
         self.patterns = patterns
-        self._plan = _re_plan(groups, keys, names)
+        plan = lambda: _re_plan(groups, keys, names)  # noqa: E731  (built only for the re backend)
         self._alias_cache: dict[str, bool] = {}
         self._alias_rx: dict[frozenset[str], re.Pattern[str]] = {}
-        self._impl = _build(patterns, self._plan, backend, compile_hyperscan)
+        self._impl = _build(patterns, plan, backend, compile_hyperscan)
         self.backend = self._impl.name if self._impl is not None else "off"
         if self._impl is None:
             self.open = True
@@ -387,10 +387,10 @@ class _HyperscanLines:
         return out
 
 
-def _build(patterns: list[tuple[str, bool, int]], plan: list[_Step], backend: str | None,
+def _build(patterns: list[tuple[str, bool, int]], plan: Callable[[], list[_Step]], backend: str | None,
            compile_hyperscan: bool = True) -> _HyperscanLines | _ReLines | None:
     if backend == "re":
-        return _ReLines(plan)
+        return _ReLines(plan())
     if backend is None and importlib.util.find_spec("hyperscan") is None:
         return None
     try:
