@@ -14,6 +14,7 @@ import uvicorn
 
 from seawall.fakeprovider import FakeProvider
 from seawall.gateway.app import create_app
+from seawall.gateway.httpproto import http_protocol
 from seawall.policy.reload import PolicyHolder
 from seawall.store.db import Store, open_store
 
@@ -80,7 +81,7 @@ def start_gateway(fake: FakeProvider, tmp: Path, extra: str = "", providers: str
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(holder, store), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, http=http_protocol())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -25,6 +25,7 @@ def serve_cmd(
     import uvicorn
 
     from seawall.gateway.app import create_app
+    from seawall.gateway.httpproto import http_protocol
     from seawall.policy.load import PolicyError, find_policy_file
     from seawall.policy.reload import PolicyHolder
     from seawall.store.db import open_store
@@ -66,7 +67,7 @@ def serve_cmd(
     uconfig = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False,
                             timeout_graceful_shutdown=600, lifespan="on", proxy_headers=False,
                             loop="uvloop" if _has("uvloop") else "asyncio",
-                            http="httptools" if _has("httptools") else "h11")
+                            http=http_protocol())
     _DrainingServer(uconfig, app, pol.gateway.drain_delay_s).run()
 
 
