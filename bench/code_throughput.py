@@ -747,7 +747,7 @@ def phases(tree: Path) -> None:
     from seawall.scanning.walk import SourceFile, read_source
 
     secrets = registry.get("secrets")
-    gate = python.prefilter()
+    gate = python.prefilter(batch=True)
     t: dict[str, float] = dict.fromkeys(("walk", "read", "parse", "prefilter", "analysis", "secrets"), 0.0)
     clock = time.perf_counter
     gc.disable()
@@ -768,8 +768,8 @@ def phases(tree: Path) -> None:
             except (SyntaxError, ValueError):
                 continue
             t2 = clock()
-            an = python._Analyser(tree_, src.text.split("\n"))
-            an.use_gate(gate.lines(src.text, an.aliases))
+            an = python._Analyser(tree_, src.text.split("\n"), aliases=False)
+            an.use_gate(gate.lines(src.text, an.find_aliases))
             t3 = clock()
             an.run()
             t4 = clock()

@@ -59,7 +59,7 @@ SECRET_FRAGMENTS = ("passw", "pwd", "secret", "api_key", "apikey", "access_key",
                     "encryptionkey", "enc_key", "enckey", "token", "credential", "master_key", "masterkey",
                     "db_pass", "dbpass")
 
-HOT, ROUTE, LT = 0, 1, 2
+HOT, ROUTE, LT, IMPORT = 0, 1, 2, 3
 # (pattern, caseless, class) not derived from names.
 _FIXED: tuple[tuple[str, bool, int], ...] = (
     (r"[^\s]@", False, HOT),  # a URL with a password: scheme://user:pw@host (no blank before the @)
@@ -72,6 +72,7 @@ _FIXED: tuple[tuple[str, bool, int], ...] = (
     (r"(?m)^[ \t]*@[ \t]*\(", False, ROUTE),  # a parenthesised decorator expression could hide one
     (r"(?m)^[ \t]*@[^\n]*\\\r?$", False, ROUTE),  # ... and so could a decorator continued on the next line
     (r"<", False, LT),
+    (r"\bimport\b", False, IMPORT),  # where import statements can be (for the aliases)
 )
 
 
@@ -137,11 +138,13 @@ def alias_relevant(target: str, globs: Iterable[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Lines:
-    """Sorted 1-based line numbers: hot ones, route-decorator lines, lines with a `<`."""
+    """Sorted 1-based line numbers: hot ones, route-decorator lines, lines with a `<`, lines with the
+    word `import`."""
 
     hot: list[int]
     route: list[int]
     lt: list[int]
+    imports: list[int]
 
 
 def hot(lines: list[int] | None, first: int, last: int) -> bool:
@@ -199,13 +202,18 @@ class Gate:
             r = self._alias_cache[target] = alias_relevant(target, self.globs)
         return r
 
-    def lines(self, text: str, aliases: Mapping[str, str] | None = None) -> Lines | None:
-        """The hot lines of `text` (with the import aliases of the file: local name -> dotted target),
-        or None when the gate cannot tell (every line is hot)."""
+    def lines(self, text: str, aliases: Mapping[str, str] | Callable[[list[int]], Mapping[str, str]] | None = None
+              ) -> Lines | None:
+        """The hot lines of `text`, or None when the gate cannot tell (every line is hot). `aliases`: the
+        file's import aliases (local name -> dotted target), or a function of the lines holding the word
+        `import` that returns them."""
         if self.open or ("\r" in text and text.count("\r") != text.count("\r\n")):
             return None
         assert self._impl is not None
         found = self._impl.lines(text)
+        imports = sorted(found[IMPORT])
+        if callable(aliases):
+            aliases = aliases(imports)
         extra = frozenset(name for name, target in (aliases or {}).items()
                           if name != target and self.relevant(target))
         if extra:
@@ -214,7 +222,7 @@ class Gate:
                 rx = self._alias_rx[extra] = re.compile(
                     r"\b(?:" + "|".join(sorted(map(re.escape, extra), key=len, reverse=True)) + r")\b")
             found[HOT].update(_line_numbers(text, [m.end() for m in rx.finditer(text)]))
-        return Lines(sorted(found[HOT]), sorted(found[ROUTE]), sorted(found[LT]))
+        return Lines(sorted(found[HOT]), sorted(found[ROUTE]), sorted(found[LT]), imports)
 
 
 def _line_numbers(text: str, ends: list[int]) -> set[int]:
@@ -258,9 +266,9 @@ def _re_plan(groups: Mapping[tuple[tuple[str, ...], bool, bool], list[str]], key
     for n in names:
         plan.append(_Step(None, (n.lower(),), (), True, False, HOT))
     plan.append(_Step(re.compile("|".join(map(_split_tolerant, names)), re.I), (), (), False, True, HOT))
-    need = {HOT: {"[^\\s]@": "@", "\\\\[xuUN0-7]": "\\"}, ROUTE: {}, LT: {}}
+    need = {HOT: {"[^\\s]@": "@", "\\\\[xuUN0-7]": "\\"}, ROUTE: {}, LT: {}, IMPORT: {}}
     for p, _caseless, cls in _FIXED:
-        lit = need[cls].get(p) or ("<" if cls == LT else "@" if cls == ROUTE else "#")
+        lit = need[cls].get(p) or {LT: "<", ROUTE: "@", IMPORT: "import"}.get(cls, "#")
         plan.append(_Step(re.compile(p) if p != "<" else None, (lit,), (), False, False, cls))
     return plan
 
@@ -286,7 +294,8 @@ class _ReLines:
         self._plan = plan
 
     def lines(self, text: str) -> list[set[int]]:
-        ends: list[list[int]] = [[], [], []]
+        ends: list[list[int]] = [[], [], [], []]
+        lower_ends: list[int] = []  # offsets in the lower-cased text (lower() may change the length)
         lowered = text.lower()
         split = _SPLIT_MARK.search(text) is not None
         for step in self._plan:
@@ -295,7 +304,7 @@ class _ReLines:
             hay = lowered if step.lowered else text
             if not all(w in hay for w in step.all_of) or (step.any_of and not any(w in hay for w in step.any_of)):
                 continue
-            out = ends[step.cls]
+            out = lower_ends if step.lowered else ends[step.cls]
             if step.rx is None:
                 lit = step.all_of[0]
                 i = hay.find(lit)
@@ -304,8 +313,9 @@ class _ReLines:
                     i = hay.find(lit, i + 1)
             else:
                 out.extend(m.end() for m in step.rx.finditer(hay))
-        return [_line_numbers(lowered if cls == HOT else text, e) if cls == HOT else _line_numbers(text, e)
-                for cls, e in enumerate(ends)]
+        found = [_line_numbers(text, e) for e in ends]
+        found[HOT] |= _line_numbers(lowered, lower_ends)
+        return found
 
 
 class _HyperscanLines:
@@ -376,7 +386,7 @@ class _HyperscanLines:
             add((to, pid))
 
         self._db.scan(data, match_event_handler=on_match, scratch=scratch)
-        out: list[set[int]] = [set(), set(), set()]
+        out: list[set[int]] = [set(), set(), set(), set()]
         cls = self._cls
         line, pos = 1, 0
         for to, pid in sorted(found):

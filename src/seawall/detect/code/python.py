@@ -236,7 +236,8 @@ def _const_str(node: ast.AST | None) -> str | None:
 
 
 class _Analyser:
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: list[str], import_lines: list[int] | None = None,
+                 aliases: bool = True) -> None:
         self.tree = tree
         self.lines = lines
         self.gate: Lines | None = None  # where a finding can come from (None: anywhere)
@@ -248,13 +249,21 @@ class _Analyser:
         self._dep_names: dict[int, set[str]] = {}
         self.cur_stmt: ast.stmt | None = None
         self.cur_fn: ast.AST | None = None
-        for node in _import_nodes(tree.body):
+        if aliases:
+            self.find_aliases(import_lines)
+
+    def find_aliases(self, import_lines: list[int] | None = None) -> dict[str, str]:
+        """Local name -> dotted target of the module's imports (`import_lines`: the lines that hold the
+        word `import`, to skip compound statements without one; None: look everywhere)."""
+        self.aliases = {}
+        for node in _import_nodes(self.tree.body, import_lines):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 for a in node.names:
                     self.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        return self.aliases
 
     # -- names ----------------------------------------------------------------------------------------
 
@@ -904,16 +913,16 @@ class _Analyser:
 _IMPORT_SCOPES = (ast.If, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.With)
 
 
-def _import_nodes(body: list[ast.stmt]) -> list[ast.stmt]:
+def _import_nodes(body: list[ast.stmt], import_lines: list[int] | None = None) -> list[ast.stmt]:
     """Import statements at module level and in top-level if/try blocks and function bodies, in
-    source order."""
+    source order (`import_lines`: only blocks that span one of these lines can hold one)."""
     out: list[ast.stmt] = []
     todo = [iter(body)]
     while todo:
         for st in todo[-1]:
             if isinstance(st, (ast.Import, ast.ImportFrom)):
                 out.append(st)
-            elif isinstance(st, _IMPORT_SCOPES):
+            elif isinstance(st, _IMPORT_SCOPES) and hot(import_lines, st.lineno, st.end_lineno or st.lineno):
                 inner: list[ast.stmt] = [*getattr(st, "body", ()), *(getattr(st, "orelse", None) or ()),
                                          *(getattr(st, "finalbody", None) or ())]
                 for h in getattr(st, "handlers", None) or ():
@@ -967,7 +976,9 @@ def analyse(text: str, gated: bool = True) -> list[Hit]:
     """Hits for one Python source; raises SyntaxError / ValueError when it does not parse. `gated`:
     skip the code whose lines name nothing a rule looks for (the same hits, faster; see prefilter.py)."""
     tree = ast.parse(text)
-    an = _Analyser(tree, text.split("\n"))
+    an = _Analyser(tree, text.split("\n"), aliases=False)
     if gated:
-        an.use_gate(prefilter().lines(text, an.aliases))
+        an.use_gate(prefilter().lines(text, an.find_aliases))
+    if an.gate is None:  # no gate: the aliases were not needed to find hot lines
+        an.find_aliases()
     return an.run()
