@@ -4,10 +4,13 @@
     .venv/bin/python bench/injection_corpus.py [--corpus PATH] [--synthetic N]
 
 Held-out = items whose sha256(id) mod 100 >= 70 (`synth.split_of`); training never reads them.
-Compares, in the same run: seawall (signals + shipped model), seawall signals only, and the naive
-five-regex blocklist written below. Prints overall P/R/F1/FPR, then per-channel and per-technique tables
-(computed by /work/shared/tools/score_injection.py when it is present). Also scores a synthetic set
-built with a seed the model never saw, and prints the embedding variant's figures from the training report.
+Compares, in the same run: seawall (signals + shipped model, as `score()` runs it: with the cascade
+that clears long plain texts without reading n-grams), the same with the full model on every item (no
+cascade), seawall signals only, and the naive five-regex blocklist written below. Prints overall
+P/R/F1/FPR, then per-channel and per-technique tables (computed by /work/shared/tools/score_injection.py
+when it is present). Also scores a synthetic set built with a seed the model never saw (the cross-source
+check: the other generator's templates), and prints the embedding variant's figures from the training
+report.
 """
 
 from __future__ import annotations
@@ -71,6 +74,11 @@ def tables(corpus_rows: list[dict], verdicts: list[dict]) -> dict | None:
     return json.loads(res.stdout)
 
 
+def differ(results: dict[str, list[dict]]) -> int:
+    a, b = results["seawall (signals + model)"], results["seawall (model, no cascade)"]
+    return sum(x["verdict"] != y["verdict"] for x, y in zip(a, b, strict=True))
+
+
 def fmt(m: dict) -> str:
     return f"P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  FPR {m['fpr']:.3f}"
 
@@ -87,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     systems = {
         "seawall (signals + model)": lambda r: (lambda v: (v.verdict, v.score))(score(r["text"], r.get("channel"))),
+        "seawall (model, no cascade)": lambda r: (lambda v: (v.verdict, v.score))(
+            score(r["text"], r.get("channel"), cascade=False)),
         "seawall (signals only)": lambda r: (lambda v: (v.verdict, v.score))(
             score(r["text"], r.get("channel"), use_model=False)),
         "naive 5-regex blocklist": lambda r: naive(r["text"]),
@@ -99,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     t = {name: tables(held, v) for name, v in results.items()}
     if all(x is not None for x in t.values()):
         names = list(results)
-        short = ["seawall", "signals", "naive"]
+        short = ["seawall", "no cascade", "signals", "naive"]
         for title, key in (("per channel", "by_channel"), ("per technique", "by_technique")):
             print(f"\n{title:34s} " + "  ".join(f"{s:>21s}" for s in short))
             print(f"{'':28s} {'n':>5s} " + "  ".join(f"{'F1   R    FPR':>21s}" for _ in short))
@@ -113,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("(score_injection.py not found: per-channel / per-technique tables skipped)")
 
+    print(f"\ncascade vs full model on held-out: {differ(results)} verdicts differ of {len(held)}")
+
     syn = list(generate(args.synthetic, seed=99991))
-    print(f"\nsynthetic set, seed never used in training ({len(syn)} items; same generator family as the "
-          "synthetic training data, so optimistic):")
-    for name, fn in systems.items():
-        print(f"{name:30s} {fmt(metrics(syn, run(syn, fn)))}")
+    print(f"\ncross-source check: synthetic set, seed never used in training ({len(syn)} items; other templates "
+          "than the corpus, same generator family as the synthetic training data):")
+    syn_results = {name: run(syn, fn) for name, fn in systems.items()}
+    for name, verdicts in syn_results.items():
+        print(f"{name:30s} {fmt(metrics(syn, verdicts))}")
+    print(f"cascade vs full model on the cross-source set: {differ(syn_results)} verdicts differ of {len(syn)}")
 
     rep_path = ROOT / "bench" / "injection_training_report.json"
     if rep_path.exists():

@@ -37,19 +37,27 @@ def _origin_channel(origin: Origin | None) -> str | None:
     return str(origin.channel)
 
 
-def score_report(rep: SignalReport, channel: str | None = None, use_model: bool = True) -> float:
+def score_report(rep: SignalReport, channel: str | None = None, use_model: bool = True,
+                 threshold: float = DEFAULT_THRESHOLD, cascade: bool = True) -> float:
+    """The model's calibrated score, or the signals-only score when the model is off or missing. With
+    ``cascade``, a long plain text (no rule hit, no obfuscation) whose score stays below ``threshold``
+    whatever its n-grams say gets that upper bound instead, without the n-grams being read."""
     model = load_model() if use_model else None
     if model is None:
         return signals_score(rep)
+    if cascade:
+        bound = model.clean_bound(rep, channel)
+        if bound is not None and bound < threshold:
+            return bound
     return model.predict(rep, channel)
 
 
 def score(text: str, channel: str | None = None, threshold: float = DEFAULT_THRESHOLD,
-          use_model: bool = True) -> Verdict:
+          use_model: bool = True, cascade: bool = True) -> Verdict:
     """Calibrated injection score of one text. ``channel``: prompt | file | tool_result | web (or an Origin
-    channel such as user_prompt); None when unknown."""
+    channel such as user_prompt); None when unknown. ``cascade=False`` always runs the full model."""
     rep = analyse(text)
-    s = score_report(rep, channel, use_model)
+    s = score_report(rep, channel, use_model, threshold, cascade)
     return Verdict(round(s, 4), "injection" if s >= threshold else "clean", tuple(rep.names()),
                    tuple(sorted(rep.hits, key=lambda h: -h.weight)))
 
@@ -63,16 +71,17 @@ class InjectionDetector:
     name = "injection"
     family = Family.INJECTION
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, use_model: bool = True) -> None:
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, use_model: bool = True, cascade: bool = True) -> None:
         self.threshold = threshold
         self.use_model = use_model
+        self.cascade = cascade
 
     def scan(self, text: str, origin: Origin | None = None) -> list[Finding]:
         if not text or not text.strip():
             return []
         channel = _origin_channel(origin)
         rep = analyse(text)
-        s = score_report(rep, channel, self.use_model)
+        s = score_report(rep, channel, self.use_model, self.threshold, self.cascade)
         if s < self.threshold:
             return []
         hits = sorted(rep.hits, key=lambda h: (-h.weight, h.start))

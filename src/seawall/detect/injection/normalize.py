@@ -50,12 +50,19 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIXED_TOKEN = re.compile(r"\w+")
 _LEET_TOKEN = re.compile(r"(?<![a-z0-9@$!|])(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])"
                          r"[a-z0-9@$!|]*")
+_LEET_ANY = re.compile(r"[01345789@$!|]")
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
                            "|": "l", "8": "b", "9": "g"})
 _LEET_DIGITS = frozenset("01345789@$!|")
 
-_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])")
+# A base64 run: 24+ characters of the alphabet and up to two '=', with neither an alphabet character nor
+# '=' on either side. Found without look-arounds (so ``re`` skips straight to alphabet characters) and
+# the two sides checked after: the same runs as
+# (?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{24,}={0,2}(?![A-Za-z0-9+/=_-])
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}={0,2}")
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-=")
 _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){16,}(?![0-9A-Fa-f])")
+_HEX_HINT = re.compile(r"[0-9A-Fa-f]{2}[ :]?[0-9A-Fa-f]{2}[ :]?[0-9A-Fa-f]{2}[ :]?[0-9A-Fa-f]{2}")  # in every hex run
 _URL_RUN = re.compile(r"[A-Za-z0-9._~+-]{0,24}(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]{0,24}){6,}")
 _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w=.-]+)*;base64,$", re.I)
 
@@ -372,7 +379,7 @@ def _mixed_script_words(text: str) -> int:
 
 def _leet(folded: str) -> tuple[str, int]:
     """Read leetspeak digits as letters, only in tokens that mix letters and leet digits."""
-    if not any(c in _LEET_DIGITS for c in folded):
+    if not _LEET_ANY.search(folded):
         return folded, 0
     count = 0
     parts: list[str] = []
@@ -402,9 +409,14 @@ def _decoded_views(main: View, flags: dict[str, int], views: list[View], depth: 
                           ("url", _URL_RUN, lambda s: urllib.parse.unquote(s, errors="strict"))):
         if name == "url" and text.count("%") < 6:
             continue
+        if name == "hex" and not _HEX_HINT.search(text):
+            continue
         for m in rx.finditer(text):
             run = m.group()
             if name == "base64":
+                s0, e0 = m.span()
+                if (s0 and text[s0 - 1] in _B64_CHARS) or (e0 < len(text) and text[e0] in _B64_CHARS):
+                    continue
                 if _DATA_URI.search(text[max(0, m.start() - 80):m.start()]):
                     flags["data_uri"] = flags.get("data_uri", 0) + 1
                     continue

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from seawall.detect.injection.normalize import Normalized, normalize
+from seawall.detect.injection.scanner import WINDOW, Gate, RuleScanner, RuleSpec, _hyperscan
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +42,23 @@ class Rule:
         object.__setattr__(self, "regex", re.compile(self.pattern, re.S))
 
 
-# gap of up to N words between two parts of a phrase
+# Gap of up to N words between two parts of a phrase: separator runs ([\s,;:'"`*_()<>-]) alternating
+# with at most N word runs ([\w'’./~<>-]), starting and ending with a separator. The two classes share
+# ' _ < > -, and written as (sep word){0,N} sep a run of shared characters ("# ---------" in a source file)
+# splits into separators and words in exponentially many ways, all tried when the phrase does not follow
+# (minutes for one line). The same set of texts, spelt so that a text splits in one way only: a word block
+# runs from a word-only character to the last word-only character before a separator-only one; blocks
+# before the last are followed by a separator holding a separator-only character.
+_SEP_ONLY = r"[\s,;:\"`*()]"
+_SEP_ANY = r"[\s,;:'\"`*_()<>-]"
+_SHARED = r"['_<>-]"
+_WORD_ONLY = r"(?:[^\W_]|[’./~])"
+_WORD_BLOCK = rf"{_WORD_ONLY}+(?:{_SHARED}+{_WORD_ONLY}+)*"
+
+
 def _gap(n: int) -> str:
-    sep = r"[\s,;:'\"`*_()<>-]+"
-    return rf"(?:{sep}[\w'’./~<>-]+){{0,{n}}}{sep}"
+    between = rf"{_WORD_BLOCK}{_SHARED}*{_SEP_ONLY}{_SEP_ANY}*"
+    return rf"{_SEP_ANY}+(?:(?:{between}){{0,{n - 1}}}{_WORD_BLOCK}{_SEP_ANY}+)?"
 
 
 _QUAL = (r"(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|existing|system|developer|"
@@ -545,12 +561,19 @@ class Hit:
 
 @dataclass(slots=True)
 class SignalReport:
-    """What the signals saw in one text: rule hits, obfuscation flags and anomaly features."""
+    """What the signals saw in one text: rule hits, obfuscation flags and anomaly features (computed
+    when first read: the signals-only score does not need them)."""
 
     hits: list[Hit]
     flags: dict[str, int]
-    features: dict[str, float]
     normalized: Normalized
+    _features: dict[str, float] | None = None
+
+    @property
+    def features(self) -> dict[str, float]:
+        if self._features is None:
+            self._features = anomaly_features(self.normalized.raw, self.normalized)
+        return self._features
 
     @property
     def kinds(self) -> dict[str, float]:
@@ -654,7 +677,7 @@ def _rules_for(view_name: str) -> str:
     return "ml" if view_name == "main" else "en"
 
 
-_WINDOW = 200  # characters either side of a keyword that a rule's regex reads
+_WINDOW = WINDOW  # characters either side of a keyword that a rule's regex reads
 
 
 @lru_cache(maxsize=2)
@@ -697,20 +720,68 @@ def _windows(low: str, which: str) -> dict[int, list[tuple[int, int]]]:
     return out
 
 
-def run_rules(norm: Normalized, max_hits_per_rule: int = 3) -> list[Hit]:
+RuleMatches = Callable[[str, str], Iterable[tuple[int, Iterator[re.Match[str]]]]]
+
+
+def plain_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+    """The definition: every rule of the family whose keywords occur runs ``finditer`` over its windows."""
+    for ri, wins in sorted(_windows(low, which).items()):
+        rx = RULES[ri].regex
+        yield ri, (m for lo, hi in wins for m in rx.finditer(low, lo, hi))
+
+
+#: Build the Hyperscan gate once this many characters went through the rules in this process. Building it
+#: takes ~0.5 s: a hook process screening one short text never pays that, the gateway pays it once.
+GATE_AFTER_CHARS = 64_000
+_gate_state = {"chars": 0, "on": True}  # "on": False keeps the gate off (tests compare both paths)
+_gate_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _scanner(which: str) -> RuleScanner:
+    specs = [RuleSpec(i, r.regex, r.keywords) for i, r in enumerate(RULES) if r.views == which]
+    return RuleScanner(specs, use_gate=False)
+
+
+def use_gate(on: bool = True, after_chars: int | None = None) -> None:
+    """Switch the Hyperscan gate on (now, or after ``after_chars`` more characters) or off."""
+    _gate_state["on"] = on
+    _gate_state["chars"] = GATE_AFTER_CHARS - after_chars if after_chars is not None else GATE_AFTER_CHARS
+    if not on:
+        for which in ("en", "ml"):
+            _scanner(which).gate = None
+
+
+def fast_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+    """The same matches as ``plain_matches`` (see ``scanner``): gate, then regexes tried at head positions."""
+    sc = _scanner(which)
+    if sc.gate is None and _gate_state["on"]:
+        _gate_state["chars"] += len(low)
+        if _gate_state["chars"] >= GATE_AFTER_CHARS and _hyperscan() is not None:
+            with _gate_lock:
+                if sc.gate is None:
+                    try:
+                        sc.gate = Gate(list(sc.specs.values()))
+                    except Exception:  # a Hyperscan that cannot build the database: rules run ungated
+                        _gate_state["on"] = False
+    return sc.matches(low)
+
+
+def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches | None = None) -> list[Hit]:
     hits: list[Hit] = []
     seen: set[tuple[str, int, int]] = set()
     raw = norm.raw
+    rule_matches = matches or fast_matches
     for view in norm.views:
         if view.name != "main" and view.name not in _EN_VIEWS:
             continue
         which = _rules_for(view.name)
         text = view.text
         low = text.lower() if which == "ml" else text
-        for ri, wins in sorted(_windows(low, which).items()):
+        for ri, found in rule_matches(low, which):
             rule = RULES[ri]
             n = 0
-            for m in (m for lo, hi in wins for m in rule.regex.finditer(low, lo, hi)):
+            for m in found:
                 s, e = view.to_raw(m.start(), m.end())
                 key = (rule.id, s, e)
                 if key in seen:
@@ -761,6 +832,20 @@ def _imperative_sentences(text: str) -> int:
     return n
 
 
+# The same two counts on lower-cased ASCII text, without the leading \b (which keeps ``re`` from
+# skipping ahead to a possible first letter): a match is counted when no word character precedes it.
+_SECOND_PERSON_LOW = re.compile(r"(?:you|your|yourself)\b")
+_AI_WORD_LOW = re.compile(r"(?:ai|assistant|llm|language model|chatgpt|claude|copilot|gpt|agent|model)\b")
+
+
+def _count_words(rx: re.Pattern[str], rx_low: re.Pattern[str], text: str) -> int:
+    if not text.isascii():
+        return len(rx.findall(text))
+    low = text.lower()
+    return sum(1 for m in rx_low.finditer(low)
+               if not (s := m.start()) or not (low[s - 1].isalnum() or low[s - 1] == "_"))
+
+
 def anomaly_features(text: str, norm: Normalized) -> dict[str, float]:
     lines = [ln for ln in text.split("\n") if ln.strip()]
     n_lines = max(len(lines), 1)
@@ -772,8 +857,8 @@ def anomaly_features(text: str, norm: Normalized) -> dict[str, float]:
         "unusual_ratio": min(norm.unusual_ratio * 5.0, 1.0),
         "code_ratio": code_lines / n_lines,
         "imperatives": min(_imperative_sentences(main) / 3.0, 1.0),
-        "second_person": min(len(_SECOND_PERSON.findall(main)) / words * 10.0, 1.0),
-        "ai_words": min(len(_AI_WORD.findall(main)) / 2.0, 1.0),
+        "second_person": min(_count_words(_SECOND_PERSON, _SECOND_PERSON_LOW, main) / words * 10.0, 1.0),
+        "ai_words": min(_count_words(_AI_WORD, _AI_WORD_LOW, main) / 2.0, 1.0),
     }
 
 
@@ -819,7 +904,7 @@ def analyse(text: str) -> SignalReport:
     if bidi is not None:
         norm.flags["bidi_latin_words"] = len(re.findall(r"[a-z]{2,}", bidi.text))
     hits = run_rules(norm) + _obfuscation_hits(norm)
-    return SignalReport(hits, norm.flags, anomaly_features(text, norm), norm)
+    return SignalReport(hits, norm.flags, norm)
 
 
 def rule(rule_id: str) -> Rule:
