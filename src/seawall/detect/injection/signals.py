@@ -752,6 +752,22 @@ def use_gate(on: bool = True, after_chars: int | None = None) -> None:
             _scanner(which).gate = None
 
 
+def warm() -> None:
+    """Build the Hyperscan gates now (a long-running process, at start-up in a background thread), so
+    no request pays the ~0.5 s build."""
+    if not _gate_state["on"] or _hyperscan() is None:
+        return
+    for which in ("en", "ml"):
+        sc = _scanner(which)
+        with _gate_lock:
+            if sc.gate is None:
+                try:
+                    sc.gate = Gate(list(sc.specs.values()))
+                except Exception:
+                    _gate_state["on"] = False
+                    return
+
+
 def fast_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
     """The same matches as ``plain_matches`` (see ``scanner``): gate, then regexes tried at head positions."""
     sc = _scanner(which)
