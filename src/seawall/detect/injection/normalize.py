@@ -54,6 +54,7 @@ _LEET_ANY = re.compile(r"[01345789@$!|]")
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
                            "|": "l", "8": "b", "9": "g"})
 _LEET_DIGITS = frozenset("01345789@$!|")
+_HEX_TOKEN = re.compile(r"[0-9a-f]+")
 
 # A base64 run: 24+ characters of the alphabet and up to two '=', with neither an alphabet character nor
 # '=' on either side. Found without look-arounds (so ``re`` skips straight to alphabet characters) and
@@ -385,14 +386,10 @@ def _leet(folded: str) -> tuple[str, int]:
     parts: list[str] = []
     last = 0
     for m in _LEET_TOKEN.finditer(folded):
+        # the token pattern guarantees an ASCII letter and a leet character in every match
         tok = m.group()
-        if len(tok) < 3 or not any(c in _LEET_DIGITS for c in tok):
-            continue
-        if re.fullmatch(r"[0-9a-f]+", tok) and len(tok) >= 8:
-            continue  # hex digests, not leet
-        letters = sum(c.isalpha() for c in tok)
-        if letters == len(tok) or letters < 1:
-            continue
+        if len(tok) < 3 or (len(tok) >= 8 and _HEX_TOKEN.fullmatch(tok)):
+            continue  # too short to read, or a hex digest
         count += 1
         parts.append(folded[last:m.start()])
         parts.append(tok.translate(_LEET_MAP))
