@@ -120,7 +120,7 @@ def _chunk_scan(chunk: list[tuple[Path, str]], max_bytes: int,
 # Below this many files one process is faster than starting workers (fork, a pipe per chunk, results
 # sent back); measured on the 2-core dev box with bench/code_throughput.py.
 PARALLEL_MIN_FILES = 200
-# From this many files on, compiling the prefilter's Hyperscan database (about 0.1 s, then cached in
+# From this many files on, compiling the prefilter's Hyperscan database (about 0.3 s, then cached in
 # the user's cache folder) pays for itself.
 BATCH_MIN_FILES = 50
 

@@ -26,7 +26,7 @@ corpus and the throughput tree. Lines are counted on "\\n" as the tokenizer does
 "\\r" line break turns the gate off.
 
 Backends: Hyperscan (one SIMD pass for all patterns), compiled once per process; without it there
-is no gate (every line is analysed, as before). Compiling takes about 0.1 s, so the database is kept
+is no gate (every line is analysed, as before). Compiling takes about 0.3 s, so the database is kept
 in the user's cache folder, keyed by a hash of the patterns and the Hyperscan version and checked by
 a digest when loaded; a one-file scan (the PostToolUse hook) uses it only once it is cached. A
 Python `re` backend finds the same lines (tests hold Hyperscan to it) but costs about as much as the
@@ -163,7 +163,7 @@ class Gate:
         """`globs`: call names (dotted globs); `words`: identifiers (keyword names); `keys`: names that
         may also be string keys (matched across implicit concatenation). `backend`: "hyperscan", "re"
         or None: Hyperscan when installed (with `compile_hyperscan` False only when its compiled database
-        is already cached: a one-file scan should not wait 0.1 s for it), else no gate at all. The `re`
+        is already cached: a one-file scan should not wait 0.3 s for it), else no gate at all. The `re`
         backend gives the same lines but costs about as much as the analysis it saves; it stays as the
         portable reference the tests hold Hyperscan to."""
         self.globs = tuple(dict.fromkeys(globs))

@@ -247,6 +247,7 @@ class _Analyser:
         self.globals: dict[str, Taint] = {}
         self.deps: dict[str, ast.AST | None] = {}  # variable -> the value it was last computed from
         self._dep_names: dict[int, set[str]] = {}
+        self._dotted: dict[int, str] = {}
         self.cur_stmt: ast.stmt | None = None
         self.cur_fn: ast.AST | None = None
         if aliases:
@@ -268,16 +269,23 @@ class _Analyser:
     # -- names ----------------------------------------------------------------------------------------
 
     def dotted(self, node: ast.AST) -> str:
+        key = id(node)  # nodes live as long as the tree: the same call is named by several checks
+        got = self._dotted.get(key)
+        if got is not None:
+            return got
+        start = node
         parts: list[str] = []
         while True:
-            if isinstance(node, ast.Attribute):
-                parts.append(node.attr)
-                node = node.value
-            elif isinstance(node, ast.Call):
+            t = type(node)
+            if t is ast.Attribute:
+                parts.append(node.attr)  # type: ignore[attr-defined]
+                node = node.value  # type: ignore[attr-defined]
+            elif t is ast.Call:
                 parts.append("()")
-                node = node.func
-            elif isinstance(node, ast.Name):
-                parts.append(self.aliases.get(node.id, node.id))
+                node = node.func  # type: ignore[attr-defined]
+            elif t is ast.Name:
+                name: str = node.id  # type: ignore[attr-defined]
+                parts.append(self.aliases.get(name, name))
                 break
             else:
                 parts.append("?")
@@ -285,6 +293,7 @@ class _Analyser:
         out = ""
         for p in reversed(parts):
             out = out + p if (p == "()" or not out) else f"{out}.{p}"
+        self._dotted[id(start)] = out
         return out
 
     # -- reporting ------------------------------------------------------------------------------------
