@@ -78,6 +78,8 @@ _SOURCE_CALLS = ("input", "raw_input", "*.parse_args", "*.parse_known_args", "sy
                  "flask.request.*", "bottle.request.*", "quart.request.*")
 _ENV_CALLS = ("os.getenv", "os.environ.get", "os.environ.copy")
 _SOURCE_ATTR = re.compile(r"^(flask|bottle|quart|sanic|werkzeug)\.request\b|^sys\.(argv|stdin)\b")
+_PYTEST_PATHS = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})  # pytest's own
+_HANDLER_DECORATOR = re.compile(r"(?:^|\.)(?:route|get|post|put|patch|delete|websocket|api_view|command)$")
 _CLEAN_ANNOTATIONS = {"int", "float", "bool", "datetime", "date", "UUID", "uuid.UUID", "Decimal"}
 _TERMINATORS = ("abort", "flask.abort", "sys.exit", "exit", "quit", "os._exit", "*.abort", "django.http.Http404",
                 "*.HTTPException", "fastapi.HTTPException")
@@ -566,8 +568,12 @@ class _Analyser:
     def function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, outer: dict[str, Taint]) -> None:
         env = dict(outer)
         a = fn.args
+        # a pytest test's parameters are fixtures and parametrize values, never outside input
+        is_test = fn.name.startswith("test_") and not any(
+            _HANDLER_DECORATOR.search(self.dotted(d.func if isinstance(d, ast.Call) else d) or "")
+            for d in fn.decorator_list)
         for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)]:
-            if arg.arg in ("self", "cls"):
+            if arg.arg in ("self", "cls") or is_test or arg.arg in _PYTEST_PATHS:
                 env[arg.arg] = EMPTY
                 continue
             ann = arg.annotation

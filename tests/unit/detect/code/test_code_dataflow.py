@@ -180,3 +180,13 @@ def test_fastapi_string_return_is_not_xss() -> None:
     code = ("from fastapi import FastAPI\napp = FastAPI()\n@app.get('/h')\ndef h(n: str = ''):\n"
             "    return f'<h1>{n}</h1>'\n")
     assert rules(code) == {}
+
+
+def test_pytest_fixtures_are_not_outside_input() -> None:
+    code = ("import subprocess\nfrom flask import Flask\napp = Flask(__name__)\n\n"
+            "def test_export(tmp_path, name):\n    out = tmp_path / name\n    out.write_text('a')\n\n"
+            "@app.route('/test_run')\ndef test_run(cmd):\n    subprocess.run(cmd, shell=True)\n\n"
+            "def helper(name, tmp_path):\n    open(tmp_path / 'a').read()\n    return open(name).read()\n")
+    found = rules(code)
+    assert found.get("py-command-injection") == [11]  # a route handler named test_* is still a handler
+    assert found.get("py-path-traversal") == [15]  # tmp_path is pytest's; `name` in a helper is still tainted
