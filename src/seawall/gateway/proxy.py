@@ -399,9 +399,10 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
                 await gw.alerts.check(pol.alerts, [failed], {failed.key: failed.limit})
         raise GatewayError(429, f"seawall: {what} reached; retry after {res.retry_after} s", "rate_limited",
                            rate_limit_headers(event.provider or "openai", res)) from None
-    except LimiterUnavailable:
+    except LimiterUnavailable as exc:
         gw.metrics.errors.labels("limiter_unavailable").inc()
         on_error = pol.limits.on_error or pol.on_error
+        log.warning("limiter unavailable for %s (%s)", event.request_id, exc)
         if on_error == "block":
             raise GatewayError(503, "seawall: the rate limiter is unavailable and the policy fails closed",
                                "limiter_unavailable", {"retry-after": "5"}) from None

@@ -12,6 +12,8 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -80,6 +82,9 @@ return out
 """
 
 
+POOL_SIZE = 64  # connections per replica; more requests than this wait their turn
+
+
 def mark_key(rid: str) -> str:
     return f"sw:r:{rid}"
 
@@ -90,8 +95,14 @@ class RedisLimiter:
     def __init__(self, url: str, timeout_s: float = 1.0, attempts: int = 2) -> None:
         self.url = url
         self.attempts = max(1, attempts)  # per operation; retries are safe (see the module doc)
-        self.client: Any = aioredis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                                             health_check_interval=10, retry_on_timeout=False)
+        # a bounded pool that makes a request wait for a free connection (up to the timeout): the default
+        # pool refuses outright once 100 commands are in flight, which a busy replica reaches
+        self._pool: Any = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=POOL_SIZE, timeout=timeout_s, socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s, health_check_interval=10)
+        # no retries inside the client: a retried script without a request id could count twice; _call
+        # retries only what is safe to repeat
+        self.client: Any = aioredis.Redis(connection_pool=self._pool, retry=Retry(NoBackoff(), 0))
         self._reserve = self.client.register_script(_RESERVE)
         self._adjust = self.client.register_script(_ADJUST)
         self._settle = self.client.register_script(_SETTLE)
@@ -149,3 +160,4 @@ class RedisLimiter:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self._pool.disconnect()

@@ -158,3 +158,18 @@ async def test_settle_after_the_counters_were_lost_counts_the_real_usage() -> No
         assert await limiter.values([by["daily_tokens"], by["concurrent"]]) == [800, 0]
     finally:
         await limiter.close()
+
+
+async def test_many_concurrent_requests_wait_for_a_connection(limiter: Limiter) -> None:
+    # more commands in flight than the Redis pool holds: they queue, none fails as "unavailable"
+    user = _scope()
+    pol = Policy.model_validate({"users": {user: {"daily_tokens": 10**9, "concurrent": 1000}}})
+
+    async def one() -> None:
+        ticket = await accounting.admit(limiter, pol, user, None, Amounts(tokens=10))
+        assert ticket is not None
+        await accounting.settle(limiter, ticket, 5, None)
+
+    await asyncio.gather(*(one() for _ in range(300)))
+    daily = next(c for c in counters_for(pol, user, None) if c.metric == "daily_tokens")
+    assert await limiter.values([daily.key]) == [1500]
