@@ -303,7 +303,9 @@ class RuleScanner:
             for k in s.keywords:
                 keywords.setdefault(k, []).append(s.index)
             h = literal_heads(s.regex.pattern, s.regex.flags & ~re.U)
-            if h is not None:
+            # a one-character head (a space, a quote, a newline) occurs almost everywhere: tracking its
+            # positions costs more than running the rule over its keyword windows
+            if h is not None and all(len(lit) >= 2 for lit in h[0]):
                 self.heads[s.index] = h
                 for lit in h[0]:
                     heads.setdefault(lit, []).append(s.index)
@@ -340,14 +342,22 @@ class RuleScanner:
         """Per rule: merged windows around its keywords (as the plain prefilter computes them) and the
         start offsets of its heads. Only rules in ``rules`` (default: all)."""
         kw_starts: dict[int, list[int]] = {}
+        last: dict[int, int] = {}  # rule -> its last kept keyword start
+        wanted_of: dict[tuple[int, ...], tuple[int, ...]] = {}  # a keyword's rules, those in `rules`
         for end, (klen, kw_rules) in self._kw_auto.iter(text):
             start = end - klen + 1
-            for i in kw_rules:
-                if rules is not None and i not in rules:
-                    continue
-                lst = kw_starts.setdefault(i, [])
-                if not lst or start - lst[-1] > WINDOW:
-                    lst.append(start)
+            wanted_rules = wanted_of.get(kw_rules)
+            if wanted_rules is None:
+                wanted_rules = wanted_of[kw_rules] = (kw_rules if rules is None
+                                                      else tuple(i for i in kw_rules if i in rules))
+            for i in wanted_rules:
+                prev = last.get(i)
+                if prev is None:
+                    kw_starts[i] = [start]
+                    last[i] = start
+                elif start - prev > WINDOW:
+                    kw_starts[i].append(start)
+                    last[i] = start
         head_starts: dict[int, list[int]] = {}
         with_heads = [i for i in kw_starts if i in self.heads and self.heads[i][0]]
         if len(with_heads) <= 4:  # few rules left: each one's own heads (no other rule's occurrences)
