@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seawall.detect.hsscratch import ScratchPerThread
+
 # Between the parts of a dotted name: blanks, line continuations, parentheses (`(os).system`).
 _SEP = r"[ \t\r\n\f\\()]*"
 _WILD = re.compile(r"[*?\[]")
@@ -350,7 +352,7 @@ class _HyperscanLines:
             self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             self._db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
             self._save(key, self._db)
-        self._local = threading.local()
+        self._scratch = ScratchPerThread(hyperscan, self._db)
 
     def _load(self, key: str) -> Any:
         try:
@@ -375,9 +377,6 @@ class _HyperscanLines:
             return
 
     def lines(self, text: str) -> list[set[int]]:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:  # scratch space is per thread
-            scratch = self._local.scratch = self._hs.Scratch(self._db)
         data = text.encode("utf-8", "surrogatepass")
         found: list[tuple[int, int]] = []
         add = found.append
@@ -385,7 +384,7 @@ class _HyperscanLines:
         def on_match(pid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
             add((to, pid))
 
-        self._db.scan(data, match_event_handler=on_match, scratch=scratch)
+        self._scratch.scan(data, on_match)
         out: list[set[int]] = [set(), set(), set(), set()]
         cls = self._cls
         line, pos = 1, 0

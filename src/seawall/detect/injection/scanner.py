@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import threading
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from seawall.detect.hsscratch import ScratchPerThread
 
 try:  # the parser behind re.compile; its tree is what both shortcuts are derived from
     import re._constants as _C  # type: ignore[import-not-found,unused-ignore]
@@ -269,14 +270,7 @@ class Gate:
         self._db = hs.Database(mode=hs.HS_MODE_BLOCK)
         flag = hs.HS_FLAG_DOTALL | hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         self._db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=[flag] * len(exprs))
-        self._local = threading.local()
-
-    def _scratch(self) -> Any:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:  # scratch space is per thread
-            scratch = _hs.Scratch(self._db)
-            self._local.scratch = scratch
-        return scratch
+        self._scratch = ScratchPerThread(hs, self._db)
 
     def passing(self, text: str) -> set[int]:
         found = set(self.always)
@@ -286,7 +280,7 @@ class Gate:
             add(rid)
 
         data = text.encode("ascii") if text.isascii() else text.encode("utf-8", "surrogatepass")
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        self._scratch.scan(data, on_match)
         return found
 
 

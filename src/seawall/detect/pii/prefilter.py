@@ -7,10 +7,11 @@ Measured on a 100 KB source file (bench/scan_text_latency.py): see the closing n
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
+
+from seawall.detect.hsscratch import ScratchPerThread
 
 _hs: Any
 try:  # optional fast path
@@ -54,14 +55,7 @@ class LinePrefilter:
         db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
         self._db = db
-        self._local = threading.local()
-
-    def _scratch(self) -> Any:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:  # scratch space is per thread
-            scratch = _hs.Scratch(self._db)
-            self._local.scratch = scratch
-        return scratch
+        self._scratch = ScratchPerThread(_hs, db)
 
     def windows(self, text: str) -> Windows:
         ends: list[tuple[int, int]] = []
@@ -72,7 +66,7 @@ class LinePrefilter:
 
         ascii_only = text.isascii()
         data = text.encode("ascii") if ascii_only else text.encode("utf-8", "surrogatepass")
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        self._scratch.scan(data, on_match)
         if not ends:
             return {}
         ends.sort()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import string
-import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import ahocorasick
+
+from seawall.detect.hsscratch import ScratchPerThread
 
 _hs: Any = None  # the hyperscan module, imported on first use (a hook process may never need it)
 
@@ -71,7 +72,7 @@ class HyperscanPrefilter:
         assert _hs is not None
         self._kws = list(keywords.items())
         self._db = self._compile([kw.encode("ascii") for kw, _ in self._kws])
-        self._local = threading.local()
+        self._scratch = ScratchPerThread(_hs, self._db)
 
     @staticmethod
     def _compile(patterns: list[bytes]) -> Any:
@@ -86,14 +87,6 @@ class HyperscanPrefilter:
         )
         return db
 
-    def _scratch(self) -> Any:
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:  # scratch space is per thread
-            assert _hs is not None
-            scratch = _hs.Scratch(self._db)
-            self._local.scratch = scratch
-        return scratch
-
     def hits(self, text: str) -> dict[int, list[int]]:
         found: list[tuple[int, int]] = []
         add = found.append
@@ -103,7 +96,7 @@ class HyperscanPrefilter:
 
         ascii_only = text.isascii()
         data = text.encode("ascii") if ascii_only else text.encode("utf-8", "surrogatepass")
-        self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        self._scratch.scan(data, on_match)
         out: dict[int, list[int]] = defaultdict(list)
         kws = self._kws
         if not ascii_only:
