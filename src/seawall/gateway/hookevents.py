@@ -199,6 +199,7 @@ async def receive(request: Request) -> Response:
 
     from seawall.gateway import errors
     from seawall.gateway.auth import presented_key
+    from seawall.gateway.proxy import GatewayError, read_body
 
     def fail(status: int, message: str, code: str) -> Response:
         return errors.error_response("anthropic", status, message, code)
@@ -214,20 +215,12 @@ async def receive(request: Request) -> Response:
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype != "application/json":
         return fail(415, "hook events must be sent as application/json", "unsupported_media_type")
-    if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
-        return fail(415, "compressed request bodies are not supported", "compressed_body")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        return fail(413, f"request body larger than {MAX_BODY} bytes", "body_too_large")
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return fail(413, f"request body larger than {MAX_BODY} bytes", "body_too_large")
-        parts.append(chunk)
     try:
-        events = parse_batch(b"".join(parts))
+        body = await read_body(request, MAX_BODY)
+    except GatewayError as exc:
+        return fail(exc.status, exc.message, exc.code)
+    try:
+        events = parse_batch(body)
     except BatchError as exc:
         return fail(400, f"invalid hook events: {exc}", "invalid_hook_events")
 

@@ -137,7 +137,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         event.user, event.team, event.key_id = principal.user, principal.team, principal.key_id
         body = b""
         if request.method == "POST":
-            body = await _read_body(request, gw.max_body)
+            body = await read_body(request, gw.max_body)
             env = _envelope(body, parse) if parse else None
             if env is not None:
                 event.model, event.stream = env.model, env.stream
@@ -212,7 +212,8 @@ async def _authenticate(gw: Gateway, request: Request) -> Principal:
     return principal
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (GatewayError 413/415) past `limit` bytes or when compressed."""
     if request.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
         raise GatewayError(415, "compressed request bodies are not supported", "compressed_body")
     declared = request.headers.get("content-length")
