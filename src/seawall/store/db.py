@@ -28,6 +28,8 @@ _MIGRATIONS_LOCK = 0x5EA3A11  # PostgreSQL advisory lock id while migrating
 CONNECT_TIMEOUT_S = 5  # PostgreSQL: a server that does not answer fails a connection attempt, not hangs it
 
 
+_SQLITE_MAX_VARIABLES = 32_766  # SQLite >= 3.32 (Python 3.11 wheels ship 3.40+)
+
 class StoreUnavailable(SeawallError):
     """The database cannot be reached or written now (down, refused, read-only, disk error). Transient
     from the gateway's point of view: clients get a 503, the audit writer keeps its events and retries."""
@@ -231,11 +233,21 @@ class Store:
             return
         cols = [c.name for c in audit_events.columns]
         names = ", ".join(f'"{c}"' for c in cols)  # quoted: "user" is reserved in PostgreSQL
-        marks = ", ".join(["?" if self.is_sqlite else "%s"] * len(cols))
-        sql = f'INSERT INTO audit_events ({names}) VALUES ({marks}) ON CONFLICT ("id") DO NOTHING'
         values = [tuple(self._db_value(c, r.get(c)) for c in cols) for r in rows]
+        head = f"INSERT INTO audit_events ({names}) VALUES "
+        tail = ' ON CONFLICT ("id") DO NOTHING'
         with self.guarded(), self.engine.begin() as conn:
-            conn.exec_driver_sql(sql, values)
+            if not self.is_sqlite:  # psycopg pipelines executemany
+                conn.exec_driver_sql(head + "(" + ", ".join(["%s"] * len(cols)) + ")" + tail, values)
+                return
+            # SQLite: many rows per statement. executemany steps once per row, and Python's sqlite3
+            # releases and re-takes the GIL around every step, stalling the event loop's thread.
+            one = "(" + ", ".join(["?"] * len(cols)) + ")"
+            per = max(1, _SQLITE_MAX_VARIABLES // len(cols))
+            for i in range(0, len(values), per):
+                chunk = values[i:i + per]
+                flat = [v for row in chunk for v in row]
+                conn.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail, tuple(flat))
 
     _JSON_COLUMNS = frozenset(c.name for c in audit_events.columns if isinstance(c.type, sa.JSON))
 
