@@ -19,7 +19,7 @@ from seawall.policy.schema import Limits, Policy
 
 MICRO = 1_000_000  # USD are counted in micro-dollars, so every counter is an integer
 HOLD_S = 6 * 3600  # how long a request's reservation mark lives: longer than any request
-SETTLED_S = 120  # how long a settled mark lives: longer than any retry of that settle
+SETTLED_S = 30  # how long a settled mark lives in Redis: longer than the gateway's settle retries (~16 s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
-from seawall.limits.base import HOLD_S, SETTLED_S, Amounts, Counter, Reservation
+from seawall.limits.base import HOLD_S, Amounts, Counter, Reservation
+
+# nothing retries a settle in-process (no timeouts): a settled mark only has to outlive a double
+# call, and at thousands of requests a second a long-lived mark per request would add up
+SETTLED_S = 5
 
 
 class MemoryLimiter:
