@@ -403,11 +403,11 @@ async def _admit(gw: Gateway, env: Envelope | None, event: AuditEvent, path: str
     except LimiterUnavailable as exc:
         gw.metrics.errors.labels("limiter_unavailable").inc()
         on_error = pol.limits.on_error or pol.on_error
-        log.warning("limiter unavailable for %s (%s)", event.request_id, exc)
         if on_error == "block":
+            log.warning("limiter unavailable (%s); %s refused (on_error: block)", exc, event.request_id)
             raise GatewayError(503, "seawall: the rate limiter is unavailable and the policy fails closed",
                                "limiter_unavailable", {"retry-after": "5"}) from None
-        log.error("limiter unreachable; %s admitted without limits (on_error: allow)", event.request_id)
+        log.error("limiter unavailable (%s); %s admitted without limits (on_error: allow)", exc, event.request_id)
         event.rule_ids = [*event.rule_ids, "limits.on_error: allow"]
         # still charged: its usage is added once the limiter answers again (exactly once)
         return accounting.unconfirmed(pol, event.user, event.team, amounts, event.request_id)
