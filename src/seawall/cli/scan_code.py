@@ -20,7 +20,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from seawall.cli.scan import scan_app
+from seawall.cli.scan import known_baseline, record_baseline, report_and_exit, scan_app
 from seawall.detect.code.engine import CodeDetector
 from seawall.detect.findings import Family, Finding, Severity, Span, fingerprint
 from seawall.errors import SeawallError
@@ -379,38 +379,24 @@ def code_cmd(
 ) -> None:
     """Find insecure code (CWE-89, 78, 22, 798, 502, 94, 79, 918, 327, 330, 295, 611, 347, 942 ...).
     Exit 0 clean, 1 findings, 2 usage error."""
-    from seawall.report import text
-    from seawall.report.emit import machine_report
     from seawall.scanning.run import apply_baseline
-    from seawall.scanning.suppress import load_baseline, write_baseline
 
     engines = _engines(engine)
-    if update_baseline and baseline is None:
-        raise SeawallError("--update-baseline needs --baseline FILE")
-    known = load_baseline(baseline) if baseline is not None and not update_baseline else None
+    known = known_baseline(baseline, update_baseline)
     result = run_scan(paths or [], diff=diff, max_bytes=max_bytes, jobs=jobs, engines=engines,
                       semgrep_config=semgrep_config)
-    if update_baseline and baseline is not None:
-        write_baseline(baseline, result.findings)
-        typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
-        raise typer.Exit(0)
+    record_baseline(baseline, update_baseline, result.findings)
     if known is not None:
         apply_baseline(result, known)
 
-    if fmt is Format.text:
-        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,  # noqa: SIM115
-                          highlight=False, soft_wrap=True)
-        text.render(result.findings, result.notes, console, suppressed=result.suppressed, verbose=verbose)
+    def safe_patterns(console: Console) -> None:
         if result.findings and verbose:
             for f in result.findings:
                 if f.extra.get("safe"):
                     console.print(f"  {f.path}:{f.line} {f.rule_id}: use instead: {f.extra['safe']}",
                                   markup=False)
-        if output:
-            console.file.close()
-    else:
-        machine_report(fmt.value, result.findings, result.notes, output)
-    raise typer.Exit(1 if result.findings else 0)
+
+    report_and_exit(result, fmt.value, output, verbose, safe_patterns)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from seawall.cli.scan import scan_app
+from seawall.cli.scan import known_baseline, record_baseline, report_and_exit, scan_app
 from seawall.detect import registry
 from seawall.errors import SeawallError
 
@@ -83,42 +82,28 @@ def secrets_cmd(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List skipped files."),
 ) -> None:
     """Find credentials and personal data. Exit 0 clean, 1 findings, 2 usage error."""
-    from seawall.report import text
-    from seawall.report.emit import machine_report
     from seawall.scanning.run import apply_baseline, scan_paths, scan_staged_repo
-    from seawall.scanning.suppress import load_baseline, write_baseline
 
     names = _detectors(detectors)
     custom = _custom(patterns or [], config)
     if custom:
         names.append(custom)
-    if update_baseline and baseline is None:
-        raise SeawallError("--update-baseline needs --baseline FILE")
     if staged and paths:
         raise SeawallError("--staged scans the git index; give no paths with it")
-    known = load_baseline(baseline) if baseline is not None and not update_baseline else None
+    known = known_baseline(baseline, update_baseline)
 
     result = scan_staged_repo(Path.cwd(), names, max_bytes) if staged \
         else scan_paths(paths or [Path(".")], names, max_bytes, jobs)
-    if update_baseline and baseline is not None:
-        write_baseline(baseline, result.findings)
-        typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
-        raise typer.Exit(0)
+    record_baseline(baseline, update_baseline, result.findings)
     if known is not None:
         apply_baseline(result, known)
 
-    if fmt is Format.text:
-        console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,  # noqa: SIM115
-                          highlight=False, soft_wrap=True)
-        text.render(result.findings, result.notes, console, suppressed=result.suppressed, verbose=verbose)
+    def refused(console: Console) -> None:
         if staged and result.findings:
             console.print("Commit refused: remove the secret (use an environment variable or a secret store), "
                           "or mark a false positive with a `seawall:allow` comment on that line.")
-        if output:
-            console.file.close()
-    else:
-        machine_report(fmt.value, result.findings, result.notes, output)
-    raise typer.Exit(1 if result.findings else 0)
+
+    report_and_exit(result, fmt.value, output, verbose, refused)
 
 
 def register(app: typer.Typer) -> None:

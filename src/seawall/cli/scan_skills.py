@@ -11,8 +11,7 @@ from typing import Any
 
 import typer
 
-from seawall.cli.scan import scan_app
-from seawall.errors import SeawallError
+from seawall.cli.scan import known_baseline, record_baseline, scan_app
 
 
 class Format(StrEnum):
@@ -46,17 +45,11 @@ def skills_cmd(
     from seawall.detect.findings import Severity
     from seawall.extensions.review import review_paths
     from seawall.report import sarif
-    from seawall.scanning.suppress import load_baseline, write_baseline
 
-    if update_baseline and baseline is None:
-        raise SeawallError("--update-baseline needs --baseline FILE")
-    known = load_baseline(baseline) if baseline is not None and not update_baseline else None
+    known = known_baseline(baseline, update_baseline)
     result = review_paths(paths or [Path(".")], min_severity=Severity(min_severity.value), max_bytes=max_bytes,
                           baseline=known)
-    if update_baseline and baseline is not None:
-        write_baseline(baseline, result.findings)
-        typer.echo(f"baseline {baseline}: {len(result.findings)} finding(s) recorded", err=True)
-        raise typer.Exit(0)
+    record_baseline(baseline, update_baseline, result.findings)
     if fmt is Format.sarif:
         body = json.dumps(sarif.to_sarif(result.findings, root=Path.cwd(), notes=result.notes), indent=2)
     elif fmt is Format.json:
