@@ -65,6 +65,10 @@ _SANITISERS: tuple[tuple[str, frozenset[str] | str], ...] = (
                                       "*Markup().format", "*.escape", "cgi.escape", "nh3.clean")),
     *((n, frozenset({"sql"})) for n in ("*.escape_string", "*.escape", "*.literal", "psycopg2.sql.Literal",
                                         "psycopg2.sql.Identifier")),
+    # SQLAlchemy expressions bind their values as parameters (text() stays a sink)
+    *((n, frozenset({"sql"})) for n in ("sqlalchemy.select", "sqlalchemy.insert", "sqlalchemy.update",
+                                        "sqlalchemy.delete", "sqlalchemy.bindparam", "*.where", "*.in_",
+                                        "*.not_in", "*.filter_by", "*.values", "*.bindparams")),
     *((n, frozenset({"cmd"})) for n in ("shlex.quote", "shlex.join", "pipes.quote")),
     *((n, frozenset({SSRF, XSS})) for n in ("urllib.parse.quote", "urllib.parse.quote_plus",
                                             "urllib.parse.urlencode", "urllib.quote")),

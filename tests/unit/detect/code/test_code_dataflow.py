@@ -190,3 +190,10 @@ def test_pytest_fixtures_are_not_outside_input() -> None:
     found = rules(code)
     assert found.get("py-command-injection") == [11]  # a route handler named test_* is still a handler
     assert found.get("py-path-traversal") == [15]  # tmp_path is pytest's; `name` in a helper is still tainted
+
+
+def test_sqlalchemy_expressions_are_parameterised() -> None:
+    code = ("import sqlalchemy as sa\n\ndef f(conn, table, ids, name):\n"
+            "    conn.execute(sa.select(table.c.id).where(table.c.id.in_(ids)))\n"
+            "    conn.execute(sa.text(f\"SELECT * FROM t WHERE name = '{name}'\"))\n")
+    assert rules(code).get("py-sql-injection") == [5]  # text() with formatting is still found
