@@ -352,17 +352,6 @@ class RuleScanner:
                 elif start - prev > WINDOW:
                     kw_starts[i].append(start)
                     last[i] = start
-        head_starts: dict[int, list[int]] = {}
-        with_heads = [i for i in kw_starts if i in self.heads and self.heads[i][0]]
-        if len(with_heads) <= 4:  # few rules left: each one's own heads (no other rule's occurrences)
-            for i in with_heads:
-                head_starts[i] = [end - hlen + 1 for end, hlen in self._heads_of(i).iter(text)]
-        elif with_heads:
-            wanted = set(with_heads)
-            for end, (hlen, head_rules) in self._head_auto.iter(text):
-                for i in head_rules:
-                    if i in wanted:
-                        head_starts.setdefault(i, []).append(end - hlen + 1)
         n = len(text)
         wins: dict[int, list[tuple[int, int]]] = {}
         for i, starts in kw_starts.items():
@@ -374,6 +363,23 @@ class RuleScanner:
                 else:
                     out.append((lo, hi))
             wins[i] = out
+        head_starts: dict[int, list[int]] = {}
+        with_heads = [i for i in wins if i in self.heads and self.heads[i][0]]
+        if len(with_heads) <= 4:
+            # few rules: each one's own heads inside its own windows (a head that does not end inside a
+            # window cannot start a match that does)
+            for i in with_heads:
+                auto = self._heads_of(i)
+                found: list[int] = []
+                for lo, hi in wins[i]:
+                    found += [end - hlen + 1 for end, hlen in auto.iter(text, lo, hi)]
+                head_starts[i] = found
+        elif with_heads:  # many: one pass for all of them
+            wanted = set(with_heads)
+            for end, (hlen, head_rules) in self._head_auto.iter(text):
+                for i in head_rules:
+                    if i in wanted:
+                        head_starts.setdefault(i, []).append(end - hlen + 1)
         return wins, head_starts
 
     def matches(self, text: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:

@@ -783,6 +783,32 @@ def fast_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[
     return sc.matches(low)
 
 
+_MASK = "\x00"  # stands for text read already in another view: no rule matches it or reads across it
+
+
+def _only_changed(text: str, changed: list[tuple[int, int]]) -> str:
+    """``text`` (same length) with only what is within a rule window of a changed span kept: a rule
+    match the changes can make, and no other, lies there (the rest was read in the view before). Kept
+    regions closer than a window are joined, so no rule reads across a short mask."""
+    keep: list[tuple[int, int]] = []
+    for s, e in changed:
+        lo, hi = max(0, s - _WINDOW), min(len(text), e + _WINDOW)
+        if keep and lo <= keep[-1][1] + _WINDOW:
+            keep[-1] = (keep[-1][0], hi)
+        else:
+            keep.append((lo, hi))
+    if keep == [(0, len(text))]:
+        return text
+    parts: list[str] = []
+    last = 0
+    for lo, hi in keep:
+        parts.append(_MASK * (lo - last))
+        parts.append(text[lo:hi])
+        last = hi
+    parts.append(_MASK * (len(text) - last))
+    return "".join(parts)
+
+
 def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches | None = None) -> list[Hit]:
     hits: list[Hit] = []
     seen: set[tuple[str, int, int]] = set()
@@ -794,6 +820,8 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
         which = _rules_for(view.name)
         text = view.text
         low = text.lower() if which == "ml" else text
+        if view.changed is not None:
+            low = _only_changed(low, view.changed)
         for ri, found in rule_matches(low, which):
             rule = RULES[ri]
             n = 0
