@@ -121,14 +121,22 @@ def test_leet_tokens_as_with_the_look_behind() -> None:
 
 def test_alt_and_title_found_at_word_starts_as_with_ignorecase_word_boundary() -> None:
     rng = random.Random(12)
-    pieces = ["alt", "ALT", "title", "Title", "x", "_", " ", "=", "'", '"', "abcdefgh", "é", "İ"]
+    found = 0
     for kind in ("alt_text", "title_attr"):
         word = kind.split("_")[0]
         old = re.compile(rf"""\b{word}\s*=\s*["']([^"']{{8,}})["']""", re.I)
         for _ in range(3000):
-            t = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+            t = ""
+            for _ in range(rng.randint(1, 3)):  # [prefix] word [spaces] = [spaces] quote value quote
+                t += rng.choice(["", "x", "_", " ", "é", "İ", "\n", "<img ", "salt", "sub"])
+                t += rng.choice([word, word.upper(), word.title()]) + rng.choice(["", " ", "\t"]) + "="
+                q = rng.choice("'\"")
+                t += rng.choice(["", " "]) + q + "".join(rng.choice("ab cé'") for _ in range(rng.randint(4, 12)))
+                t += rng.choice([q, ""])
             want = [(kind, *m.span(1)) for m in old.finditer(t) if m.end(1) - m.start(1) >= 8]
+            found += bool(want)
             assert [h for h in N._hidden_regions(t) if h[0] == kind] == want, t
+    assert found > 500  # the random texts do hold many real matches
 
 
 def test_homoglyph_fold_equals_whole_text_translate() -> None:
