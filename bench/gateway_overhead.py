@@ -2,7 +2,7 @@
 proxy, all three in front of the same fake upstream in one run. Prints figures, the issue's goals next to them,
 and ratios; nothing here gates anything.
 
-usage: .venv/bin/python bench/gateway_overhead.py [--no-litellm] [--quick]
+usage: .venv/bin/python bench/gateway_overhead.py [--no-litellm] [--quick] [--granian]
 
 Measured, in OpenAI chat-completions format (LiteLLM's native one) with ~5 KB request bodies:
   * added latency p50/p99 per non-streamed request, sequential, peers interleaved request by request;
@@ -15,6 +15,9 @@ Measured, in OpenAI chat-completions format (LiteLLM's native one) with ~5 KB re
 seawall runs twice: with a policy that sets only `providers` and `store`, so whatever its defaults inspect is
 part of the figures (every request repeats the same body, so a detection cache, where there is one, hits), and
 as "seawall-off" with inspection off (redaction and injection screening off), which the latency goal names.
+With --granian, a third seawall, "seawall-off (granian)", runs the same off policy under `seawall serve --server
+granian` (granian must be installed), in the same sequential and requests/s phases. granian serves from a
+worker process under a supervisor, so CPU figures count every process of the target's group.
 
 The fake provider (`python -m seawall.fakeprovider`), seawall and LiteLLM each run in their own process;
 the load generator is a minimal asyncio HTTP/1.1 keep-alive client in this process, so that what it costs
@@ -62,6 +65,7 @@ ANSWER = "Looks right to me: the loop is bounded, the file is closed, and the te
 # "inspection off": no redaction, no injection screening (tool control and classification stay: with no
 # tools and no files in the request they have nothing to do)
 OFF_POLICY = "redaction: {secrets: allow, pii: allow}\ninjection: {channels: []}\n"
+GRANIAN = "seawall-off (granian)"
 GOALS = {
     "p50": "<= 1 ms added and <= 1/10 of LiteLLM's",
     "rps": ">= 10x LiteLLM and >= 40% of direct",
@@ -151,13 +155,20 @@ def proc_status_kb(pid: int, field_name: str) -> int:
 
 
 def proc_cpu_s(pid: int) -> float:
-    """utime + stime of one process, in seconds (clock-tick resolution; 0 once the process is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of a process and every live process in its group (its session leader's group: a
+    server's workers), in seconds (clock-tick resolution; 0 once the process is gone)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[2]) == pid:  # fields[2]: process group id
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def non_loopback_peers(pid: int) -> set[str]:
@@ -459,8 +470,8 @@ def seawall_setup(work: Path, fake_port: int) -> tuple[Path, str]:
     return policy, out.stdout.strip().splitlines()[-1]
 
 
-def start_seawall(procs: Procs, work: Path, policy: Path, runs: int,
-                  log_name: str = "seawall.log") -> tuple[int, subprocess.Popen[bytes], list[float], Path]:
+def start_seawall(procs: Procs, work: Path, policy: Path, runs: int, log_name: str = "seawall.log",
+                  server: str = "uvicorn") -> tuple[int, subprocess.Popen[bytes], list[float], Path]:
     """Start `runs` times (stopping all but the last), timing each from spawn to /healthz 200."""
     times: list[float] = []
     log = work / log_name
@@ -469,7 +480,7 @@ def start_seawall(procs: Procs, work: Path, policy: Path, runs: int,
         port = free_port()
         t0 = time.perf_counter()
         proc = procs.start("seawall", [str(BIN / "seawall"), "serve", "--config", str(policy), "--port", str(port),
-                                       "--log-level", "warning"], log, cwd=work)
+                                       "--log-level", "warning", "--server", server], log, cwd=work)
         wait_healthy(proc, port, "/healthz", 30, log)
         times.append(time.perf_counter() - t0)
         if i < runs - 1:
@@ -607,6 +618,10 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
     bare.write_text(policy.read_text() + OFF_POLICY)
     off_port, off_proc, _, off_log = start_seawall(procs, work, bare, 1, "seawall-off.log")
     seawall_off = Target("seawall-off", off_port, key, off_proc, off_log)
+    granian: Target | None = None
+    if args.granian:
+        g_port, g_proc, _, g_log = start_seawall(procs, work, bare, 1, "seawall-off-granian.log", "granian")
+        granian = Target(GRANIAN, g_port, key, g_proc, g_log)
     targets = [direct, seawall]
     lt: Target | None = None
     lt_start: list[float] = []
@@ -624,6 +639,8 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
         print(f"running without LiteLLM: {lt_why}", flush=True)
     streamed = list(targets)  # streaming, memory: seawall with its default policy against the peers
     targets.insert(2, seawall_off)
+    if granian is not None:
+        targets.insert(3, granian)
     peers_seen: set[str] = set()
 
     def check_peers() -> None:
@@ -707,11 +724,11 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
     lt_a50 = added.get("litellm", (None, None))[0]
     if lt_a50 is not None:
         line("litellm added p50 / p99 vs direct", f"{ms(lt_a50)} / {ms(added['litellm'][1])}")
-    for name in ("seawall-off", "seawall"):
+    for name in ("seawall-off", GRANIAN, "seawall"):
         if name not in added:
             continue
         a50, a99 = added[name]
-        goal = name == "seawall-off"  # the goal is stated with inspection off
+        goal = name != "seawall"  # the goal is stated with inspection off
         ok = a50 <= 0.001 and (lt_a50 is None or a50 <= lt_a50 / 10)
         line(f"{name} added p50 / p99 vs direct", f"{ms(a50)} / {ms(a99)}", GOALS["p50"] if goal else "",
              ok if goal else None)
@@ -727,7 +744,7 @@ async def bench(args: argparse.Namespace, procs: Procs, work: Path) -> None:
                   f"{'fake upstream' if t.name == 'direct' else t.name} CPU per request "
                   f"{med(cpu_req[t.name]) * 1000:.2f} ms ({med(cpu_req[t.name]) * rps_med[t.name] * 100:.0f}% of "
                   "a core)")
-    for name in ("seawall-off", "seawall"):
+    for name in ("seawall-off", GRANIAN, "seawall"):
         if name not in rps_med:
             continue
         of_direct = rps_med[name] / rps_med["direct"]
@@ -837,6 +854,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-litellm", action="store_true", help="skip LiteLLM (no install, no figures)")
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run, noisier)")
+    parser.add_argument("--granian", action="store_true",
+                        help="also run seawall-off under `seawall serve --server granian` (granian installed)")
     args = parser.parse_args(argv)
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}; seawall {revision()}",
           flush=True)

@@ -382,11 +382,11 @@ class RuleScanner:
                         head_starts.setdefault(i, []).append(end - hlen + 1)
         return wins, head_starts
 
-    def matches(self, text: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+    def matches(self, text: str, skip: frozenset[int] = frozenset()) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
         """Per rule that can match, in rule order: (rule index, its matches in window order, then text
         order), as running the rule's ``finditer`` over its windows yields them (lazily: a consumer
         may stop early)."""
-        rules = self.passing(text)
+        rules = self.passing(text) - skip
         if not rules:
             return
         wins, starts = self.windows(text, rules)

@@ -720,12 +720,16 @@ def _windows(low: str, which: str) -> dict[int, list[tuple[int, int]]]:
     return out
 
 
-RuleMatches = Callable[[str, str], Iterable[tuple[int, Iterator[re.Match[str]]]]]
+#: (text, rule family, rules to leave out) -> per rule: its matches
+RuleMatches = Callable[[str, str, frozenset[int]], Iterable[tuple[int, Iterator[re.Match[str]]]]]
 
 
-def plain_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+def plain_matches(low: str, which: str, skip: frozenset[int] = frozenset()) -> Iterator[
+        tuple[int, Iterator[re.Match[str]]]]:
     """The definition: every rule of the family whose keywords occur runs ``finditer`` over its windows."""
     for ri, wins in sorted(_windows(low, which).items()):
+        if ri in skip:
+            continue
         rx = RULES[ri].regex
         yield ri, (m for lo, hi in wins for m in rx.finditer(low, lo, hi))
 
@@ -768,7 +772,8 @@ def warm() -> None:
                     return
 
 
-def fast_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+def fast_matches(low: str, which: str, skip: frozenset[int] = frozenset()) -> Iterator[
+        tuple[int, Iterator[re.Match[str]]]]:
     """The same matches as ``plain_matches`` (see ``scanner``): gate, then regexes tried at head positions."""
     sc = _scanner(which)
     if sc.gate is None and _gate_state["on"]:
@@ -780,7 +785,7 @@ def fast_matches(low: str, which: str) -> Iterator[tuple[int, Iterator[re.Match[
                         sc.gate = Gate(list(sc.specs.values()))
                     except Exception:  # a Hyperscan that cannot build the database: rules run ungated
                         _gate_state["on"] = False
-    return sc.matches(low)
+    return sc.matches(low, skip)
 
 
 _MASK = "\x00"  # stands for text read already in another view: no rule matches it or reads across it
@@ -814,6 +819,7 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
     seen: set[tuple[str, int, int]] = set()
     raw = norm.raw
     rule_matches = matches or fast_matches
+    folded_rules: set[int] = set()  # rules with a hit in the folded view: the leet view adds none of theirs
     for view in norm.views:
         if view.name != "main" and view.name not in _EN_VIEWS:
             continue
@@ -822,7 +828,8 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
         low = text.lower() if which == "ml" else text
         if view.changed is not None:
             low = _only_changed(low, view.changed)
-        for ri, found in rule_matches(low, which):
+        skip = frozenset(folded_rules) if view.name == "leet" else frozenset()
+        for ri, found in rule_matches(low, which, skip):
             rule = RULES[ri]
             n = 0
             for m in found:
@@ -831,8 +838,6 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
                 if key in seen:
                     continue
                 seen.add(key)
-                if view.name == "leet" and any(h.rule_id == rule.id and h.view == "folded" for h in hits):
-                    continue
                 weight = rule.weight
                 quoted = False
                 hidden = None
@@ -843,6 +848,8 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
                         weight *= factor
                     hidden = norm.in_hidden(s, e)
                 hits.append(Hit(rule.id, rule.kind, weight, view.name, s, e, hidden, quoted))
+                if view.name == "folded":
+                    folded_rules.add(ri)
                 n += 1
                 if n >= max_hits_per_rule:
                     break
