@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,62 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_parse as _P  # type: ignore[no-redef,unused-ignore]
 
 WINDOW = 200  # characters either side of a keyword that a rule's regex reads
+
+
+def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
+                    rules: set[int] | None = None) -> dict[int, list[tuple[int, int]]]:
+    """Per rule (those in ``rules``, default all): merged windows of WINDOW characters either side of its
+    keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``auto``:
+    Aho-Corasick automaton over the keywords, each keyword's value an index into ``info``, which gives
+    (keyword length, its rules)."""
+    ends_of: dict[int, list[int]] = {}  # keyword -> end offsets (one cheap step per occurrence)
+    for end, k in auto.iter(text):
+        ends = ends_of.get(k)
+        if ends is None:
+            ends_of[k] = [end]
+        else:
+            ends.append(end)
+    starts_of: dict[int, list[int]] = {}
+    for k, ends in ends_of.items():
+        klen, krules = info[k]
+        for i in krules:
+            if rules is not None and i not in rules:
+                continue
+            starts = starts_of.get(i)
+            if starts is None:
+                starts_of[i] = [e - klen + 1 for e in ends]
+            else:
+                starts += [e - klen + 1 for e in ends]
+    n = len(text)
+    wins: dict[int, list[tuple[int, int]]] = {}
+    for i, starts in starts_of.items():
+        starts.sort()
+        out: list[tuple[int, int]] = []
+        last = -WINDOW - 1
+        for p in starts:
+            if p - last <= WINDOW:
+                continue
+            last = p
+            lo, hi = max(0, p - WINDOW), min(n, p + WINDOW)
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+        wins[i] = out
+    return wins
+
+
+def keyword_automaton(keywords: Mapping[str, Sequence[int]]) -> tuple[Any, list[tuple[int, tuple[int, ...]]]]:
+    """The automaton and info table ``keyword_windows`` reads, for keyword -> rule indices."""
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    info: list[tuple[int, tuple[int, ...]]] = []
+    for k, idx in keywords.items():
+        auto.add_word(k, len(info))
+        info.append((len(k), tuple(idx)))
+    auto.make_automaton()
+    return auto, info
 
 
 class Unsupported(Exception):
@@ -303,7 +359,7 @@ class RuleScanner:
                 self.heads[s.index] = h
                 for lit in h[0]:
                     heads.setdefault(lit, []).append(s.index)
-        self._kw_auto = self._automaton({k: (len(k), tuple(v)) for k, v in keywords.items()})
+        self._kw_auto, self._kw_info = keyword_automaton(keywords)
         self._head_auto = self._automaton({k: (len(k), tuple(v)) for k, v in heads.items()})
         self._rule_head_auto: dict[int, Any] = {}
         self.gate: Gate | None = None
@@ -335,34 +391,7 @@ class RuleScanner:
                                                                              dict[int, list[int]]]:
         """Per rule: merged windows around its keywords (as the plain prefilter computes them) and the
         start offsets of its heads. Only rules in ``rules`` (default: all)."""
-        kw_starts: dict[int, list[int]] = {}
-        last: dict[int, int] = {}  # rule -> its last kept keyword start
-        wanted_of: dict[tuple[int, ...], tuple[int, ...]] = {}  # a keyword's rules, those in `rules`
-        for end, (klen, kw_rules) in self._kw_auto.iter(text):
-            start = end - klen + 1
-            wanted_rules = wanted_of.get(kw_rules)
-            if wanted_rules is None:
-                wanted_rules = wanted_of[kw_rules] = (kw_rules if rules is None
-                                                      else tuple(i for i in kw_rules if i in rules))
-            for i in wanted_rules:
-                prev = last.get(i)
-                if prev is None:
-                    kw_starts[i] = [start]
-                    last[i] = start
-                elif start - prev > WINDOW:
-                    kw_starts[i].append(start)
-                    last[i] = start
-        n = len(text)
-        wins: dict[int, list[tuple[int, int]]] = {}
-        for i, starts in kw_starts.items():
-            out: list[tuple[int, int]] = []
-            for p in starts:
-                lo, hi = max(0, p - WINDOW), min(n, p + WINDOW)
-                if out and lo <= out[-1][1]:
-                    out[-1] = (out[-1][0], hi)
-                else:
-                    out.append((lo, hi))
-            wins[i] = out
+        wins = keyword_windows(self._kw_auto, self._kw_info, text, rules)
         head_starts: dict[int, list[int]] = {}
         with_heads = [i for i in wins if i in self.heads and self.heads[i][0]]
         if len(with_heads) <= 4:
@@ -422,5 +451,6 @@ class RuleScanner:
                     nxt = m.end() if m.end() > p else p + 1
 
 
-__all__ = ["BOS", "WINDOW", "Gate", "RuleScanner", "RuleSpec", "Unsupported", "gate_expression",
+__all__ = ["BOS", "WINDOW", "Gate", "RuleScanner", "RuleSpec", "Unsupported", "gate_expression", "keyword_automaton",
+           "keyword_windows",
            "literal_heads"]

@@ -22,7 +22,15 @@ from functools import lru_cache
 from typing import Any
 
 from seawall.detect.injection.normalize import Normalized, normalize
-from seawall.detect.injection.scanner import WINDOW, Gate, RuleScanner, RuleSpec, _hyperscan
+from seawall.detect.injection.scanner import (
+    WINDOW,
+    Gate,
+    RuleScanner,
+    RuleSpec,
+    _hyperscan,
+    keyword_automaton,
+    keyword_windows,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -681,43 +689,20 @@ _WINDOW = WINDOW  # characters either side of a keyword that a rule's regex read
 
 
 @lru_cache(maxsize=2)
-def _automaton(which: str) -> Any:
-    """Aho-Corasick automaton over every rule keyword of one view family: keyword -> rule indices."""
-    import ahocorasick
-
+def _automaton(which: str) -> tuple[Any, list[tuple[int, tuple[int, ...]]]]:
+    """Aho-Corasick automaton over every rule keyword of one view family (keyword -> rule indices)."""
     table: dict[str, list[int]] = {}
     for i, r in enumerate(RULES):
         if r.views == which:
             for k in r.keywords:
                 table.setdefault(k, []).append(i)
-    auto = ahocorasick.Automaton()
-    for k, idx in table.items():
-        auto.add_word(k, (len(k), tuple(idx)))
-    auto.make_automaton()
-    return auto
+    return keyword_automaton(table)
 
 
 def _windows(low: str, which: str) -> dict[int, list[tuple[int, int]]]:
     """Per rule index: merged text windows around its keyword occurrences (the keyword prefilter)."""
-    pos: dict[int, list[int]] = {}
-    for end, (klen, idx) in _automaton(which).iter(low):
-        start = end - klen + 1
-        for i in idx:
-            lst = pos.setdefault(i, [])
-            if not lst or start - lst[-1] > _WINDOW:
-                lst.append(start)
-    n = len(low)
-    out: dict[int, list[tuple[int, int]]] = {}
-    for i, starts in pos.items():
-        wins: list[tuple[int, int]] = []
-        for p in starts:
-            lo, hi = max(0, p - _WINDOW), min(n, p + _WINDOW)
-            if wins and lo <= wins[-1][1]:
-                wins[-1] = (wins[-1][0], hi)
-            else:
-                wins.append((lo, hi))
-        out[i] = wins
-    return out
+    auto, info = _automaton(which)
+    return keyword_windows(auto, info, low)
 
 
 #: (text, rule family, rules to leave out) -> per rule: its matches
