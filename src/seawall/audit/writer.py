@@ -1,5 +1,9 @@
 """Writes audit events off the request path: a queue and one thread inserting batches.
 
+The thread is woken only when a batch is full (or at close); otherwise it sleeps out `flush_s`. A
+queue.Queue would wake it on every event, and each wake-up takes the GIL from the event loop while it
+serves the next request.
+
 When the store cannot be written (database unreachable, read-only file or disk), no event is lost
 silently: the batch in hand is retried with a growing pause (up to 5 s) and later events wait in the
 queue (up to `capacity`), so everything is written once the store is back, exactly once (inserts are
@@ -13,11 +17,10 @@ batch, counted in `rejected` and logged the same way, so it cannot hold back the
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import orjson
@@ -37,7 +40,9 @@ class AuditWriter:
         self.store = store
         self.batch = batch
         self.flush_s = flush_s
-        self._q: queue.Queue[AuditEvent | None] = queue.Queue(maxsize=capacity)  # None: wake up, stopping
+        self.capacity = capacity
+        self._q: deque[AuditEvent] = deque()  # appended by submit(), taken by the thread (both atomic)
+        self._wake = threading.Event()  # set when a batch is waiting, or at close
         self.written = 0
         self.dropped = 0  # not written, logged as JSON instead: queue full, or unwritten at shutdown
         self.rejected = 0  # refused by the database (logged as JSON)
@@ -54,16 +59,19 @@ class AuditWriter:
     @property
     def pending(self) -> int:
         """Events accepted and not yet written."""
-        return self._q.qsize() + self._holding
+        return len(self._q) + self._holding
 
     def submit(self, event: AuditEvent) -> None:
         """Never blocks the request; when the queue is full (store down for long) the event is
         counted as dropped and logged as its metadata row."""
-        try:
-            self._q.put_nowait(event)
-        except queue.Full:
+        q = self._q
+        if len(q) >= self.capacity:
             self.dropped += 1
-            log.error("audit queue full (%d events waiting): event not stored: %s", self._q.maxsize, _line(event))
+            log.error("audit queue full (%d events waiting): event not stored: %s", self.capacity, _line(event))
+            return
+        q.append(event)
+        if len(q) + self._holding >= self.batch and not self._wake.is_set():
+            self._wake.set()
 
     def register_metrics(self, registry: Any) -> None:
         """Gauges read at scrape time: events waiting, failed write attempts, rows refused."""
@@ -78,27 +86,23 @@ class AuditWriter:
 
     def _run(self) -> None:
         pending: list[AuditEvent] = []
+        q = self._q
         while True:
-            stopping = self._stop.is_set()
-            deadline = time.monotonic() + self.flush_s
-            while len(pending) < self.batch:
-                try:
-                    wait = 0.0 if stopping else max(0.0, deadline - time.monotonic())
-                    item = self._q.get(timeout=wait) if wait else self._q.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:  # close(): take what is queued without waiting for more
-                    stopping = True
-                    continue
-                pending.append(item)
-                self._holding = len(pending)
+            stopping = self._stop.is_set()  # close(): take what is queued without waiting for more
+            if not stopping and len(pending) + len(q) < self.batch:
+                self._wake.wait(self.flush_s)  # a full batch, close(), or flush_s
+                stopping = self._stop.is_set()
+            self._wake.clear()
+            while len(pending) < self.batch and q:
+                pending.append(q.popleft())
+            self._holding = len(pending)
             if pending:
                 pending = self._write(pending)
                 self._holding = len(pending)
             if self._abandon.is_set():
                 self._log_unwritten(pending)
                 return
-            if stopping and not pending and self._q.empty():
+            if stopping and not pending and not q:
                 return
 
     def _write(self, events: list[AuditEvent]) -> list[AuditEvent]:
@@ -149,13 +153,8 @@ class AuditWriter:
 
     def _log_unwritten(self, held: list[AuditEvent]) -> None:
         rest = list(held)
-        while True:
-            try:
-                item = self._q.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None:
-                rest.append(item)
+        while self._q:
+            rest.append(self._q.popleft())
         self._holding = 0
         if not rest:
             return
@@ -168,8 +167,7 @@ class AuditWriter:
     def close(self, timeout: float = 10.0) -> None:
         """Write what is queued, retrying for up to `timeout` seconds; then log what is left and stop."""
         self._stop.set()
-        with contextlib.suppress(queue.Full):  # full: the thread is not waiting for events anyway
-            self._q.put_nowait(None)
+        self._wake.set()
         self._thread.join(timeout)
         if self._thread.is_alive():
             self._abandon.set()

@@ -51,10 +51,11 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIXED_TOKEN = re.compile(r"\w+")
 _LEET_TOKEN = re.compile(r"(?<![a-z0-9@$!|])(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])"
                          r"[a-z0-9@$!|]*")
-# The same tokens after the first character, found with the character before them (group 1): ``re``
-# skips to candidate positions faster than it evaluates the look-behind at every one.
-_LEET_TOKEN_AFTER = re.compile(r"[^a-z0-9@$!|]((?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])"
-                               r"[a-z0-9@$!|]*)")
+# The same tokens, found as whole runs of token characters: runs with no leet character and what separates
+# runs are consumed in one step each (possessive: no position is tried twice); each run that holds a leet
+# character (group 1) is a token when ``_LEET_BODY`` matches all of it.
+_LEET_RUN = re.compile(r"(?:[^a-z0-9@$!|]++|[a-z268]++(?![0134579@$!|]))*+(?:([a-z0-9@$!|]++)|\Z)")
+_LEET_BODY = re.compile(r"(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])[a-z0-9@$!|]*")
 _LEET_ANY = re.compile(r"[01345789@$!|]")
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
                            "|": "l", "8": "b", "9": "g"})
@@ -405,11 +406,11 @@ def _fold_homoglyphs(text: str) -> str:
 
 def _leet_tokens(folded: str) -> Iterator[tuple[int, int]]:
     """Spans of the tokens ``_LEET_TOKEN.finditer`` finds."""
-    first = _LEET_TOKEN.match(folded)
-    if first is not None:
-        yield first.span()
-    for m in _LEET_TOKEN_AFTER.finditer(folded):
-        yield m.span(1)
+    body = _LEET_BODY.fullmatch
+    for m in _LEET_RUN.finditer(folded):
+        run = m.group(1)
+        if run is not None and body(run):
+            yield m.span(1)
 
 
 def _leet(folded: str) -> tuple[str, list[tuple[int, int]]]:
