@@ -70,7 +70,7 @@ class AuditWriter:
             log.error("audit queue full (%d events waiting): event not stored: %s", self.capacity, _line(event))
             return
         q.append(event)
-        if len(q) + self._holding >= self.batch and not self._wake.is_set():
+        if len(q) >= self.batch and not self._wake.is_set():
             self._wake.set()
 
     def register_metrics(self, registry: Any) -> None:

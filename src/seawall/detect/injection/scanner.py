@@ -340,6 +340,9 @@ class Gate:
         return found
 
 
+_RARE_CHARS = frozenset("~^")  # characters that seldom occur in prose or code: fine heads on their own
+
+
 class RuleScanner:
     """The matches of a family of rules over one text, rule by rule, as ``finditer`` over keyword windows
     would give them."""
@@ -354,8 +357,8 @@ class RuleScanner:
                 keywords.setdefault(k, []).append(s.index)
             h = literal_heads(s.regex.pattern, s.regex.flags & ~re.U)
             # a one-character head (a space, a quote, a newline) occurs almost everywhere: tracking its
-            # positions costs more than running the rule over its keyword windows
-            if h is not None and all(len(lit) >= 2 for lit in h[0]):
+            # positions costs more than running the rule over its keyword windows (a rare one, ``~``, not)
+            if h is not None and all(len(lit) >= 2 or lit in _RARE_CHARS for lit in h[0]):
                 self.heads[s.index] = h
                 for lit in h[0]:
                     heads.setdefault(lit, []).append(s.index)
