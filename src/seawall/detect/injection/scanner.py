@@ -42,19 +42,31 @@ except ImportError:  # pragma: no cover - Python < 3.11
 WINDOW = 200  # characters either side of a keyword that a rule's regex reads
 
 
-def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
-                    rules: set[int] | None = None) -> dict[int, list[tuple[int, int]]]:
-    """Per rule (those in ``rules``, default all): merged windows of WINDOW characters either side of its
-    keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``auto``:
-    Aho-Corasick automaton over the keywords, each keyword's value an index into ``info``, which gives
-    (keyword length, its rules)."""
-    ends_of: dict[int, list[int]] = {}  # keyword -> end offsets (one cheap step per occurrence)
+def literal_ends(auto: Any, text: str) -> dict[int, list[int]]:
+    """Per literal (its value in ``auto``, an Aho-Corasick automaton): the end offsets of its occurrences
+    (one cheap step per occurrence)."""
+    ends_of: dict[int, list[int]] = {}
     for end, k in auto.iter(text):
         ends = ends_of.get(k)
         if ends is None:
             ends_of[k] = [end]
         else:
             ends.append(end)
+    return ends_of
+
+
+def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
+                    rules: set[int] | None = None) -> dict[int, list[tuple[int, int]]]:
+    """Per rule (those in ``rules``, default all): merged windows of WINDOW characters either side of its
+    keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``auto``:
+    Aho-Corasick automaton over the keywords, each keyword's value an index into ``info``, which gives
+    (keyword length, its rules)."""
+    return windows_from_ends(literal_ends(auto, text), info, len(text), rules)
+
+
+def windows_from_ends(ends_of: dict[int, list[int]], info: Sequence[tuple[int, tuple[int, ...]]], n: int,
+                      rules: set[int] | None) -> dict[int, list[tuple[int, int]]]:
+    """``keyword_windows`` from the keywords' end offsets."""
     starts_of: dict[int, list[int]] = {}
     for k, ends in ends_of.items():
         klen, krules = info[k]
@@ -66,7 +78,6 @@ def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text
                 starts_of[i] = [e - klen + 1 for e in ends]
             else:
                 starts += [e - klen + 1 for e in ends]
-    n = len(text)
     wins: dict[int, list[tuple[int, int]]] = {}
     for i, starts in starts_of.items():
         starts.sort()
@@ -363,7 +374,12 @@ class RuleScanner:
                 for lit in h[0]:
                     heads.setdefault(lit, []).append(s.index)
         self._kw_auto, self._kw_info = keyword_automaton(keywords)
-        self._head_auto = self._automaton({k: (len(k), tuple(v)) for k, v in heads.items()})
+        # keywords and heads in one automaton, for texts where many rules are left to run: one pass finds both
+        both = {k: (tuple(v), tuple(heads.get(k, ()))) for k, v in keywords.items()}
+        both.update({h: ((), tuple(v)) for h, v in heads.items() if h not in keywords})
+        self._both_auto, self._both_kw = keyword_automaton({k: v[0] for k, v in both.items()})
+        self._both_heads = [both[k][1] for k in both]  # same order as the automaton's values
+        self._head_rules = frozenset(i for i, h in self.heads.items() if h[0])
         self._rule_head_auto: dict[int, Any] = {}
         self.gate: Gate | None = None
         if use_gate is None:
@@ -394,24 +410,31 @@ class RuleScanner:
                                                                              dict[int, list[int]]]:
         """Per rule: merged windows around its keywords (as the plain prefilter computes them) and the
         start offsets of its heads. Only rules in ``rules`` (default: all)."""
-        wins = keyword_windows(self._kw_auto, self._kw_info, text, rules)
         head_starts: dict[int, list[int]] = {}
-        with_heads = [i for i in wins if i in self.heads and self.heads[i][0]]
-        if len(with_heads) <= 4:
-            # few rules: each one's own heads inside its own windows (a head that does not end inside a
-            # window cannot start a match that does)
-            for i in with_heads:
+        if rules is not None and len(rules & self._head_rules) <= 4:
+            # few rules: the keywords, then each rule's own heads inside its own windows (a head that does
+            # not end inside a window cannot start a match that does)
+            wins = keyword_windows(self._kw_auto, self._kw_info, text, rules)
+            for i in wins:
+                if i not in self._head_rules:
+                    continue
                 auto = self._heads_of(i)
                 found: list[int] = []
                 for lo, hi in wins[i]:
                     found += [end - hlen + 1 for end, hlen in auto.iter(text, lo, hi)]
                 head_starts[i] = found
-        elif with_heads:  # many: one pass for all of them
-            wanted = set(with_heads)
-            for end, (hlen, head_rules) in self._head_auto.iter(text):
-                for i in head_rules:
-                    if i in wanted:
-                        head_starts.setdefault(i, []).append(end - hlen + 1)
+            return wins, head_starts
+        ends_of = literal_ends(self._both_auto, text)  # many: keywords and heads in one pass
+        wins = windows_from_ends(ends_of, self._both_kw, len(text), rules)
+        for k, ends in ends_of.items():
+            hlen = self._both_kw[k][0]
+            for i in self._both_heads[k]:
+                if i in wins:
+                    starts = head_starts.get(i)
+                    if starts is None:
+                        head_starts[i] = [e - hlen + 1 for e in ends]
+                    else:
+                        starts += [e - hlen + 1 for e in ends]
         return wins, head_starts
 
     def matches(self, text: str, skip: frozenset[int] = frozenset()) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
@@ -455,5 +478,4 @@ class RuleScanner:
 
 
 __all__ = ["BOS", "WINDOW", "Gate", "RuleScanner", "RuleSpec", "Unsupported", "gate_expression", "keyword_automaton",
-           "keyword_windows",
-           "literal_heads"]
+           "keyword_windows", "literal_ends", "literal_heads", "windows_from_ends"]
