@@ -8,8 +8,8 @@ as one instead."""
 
 from __future__ import annotations
 
-import importlib.util
 import asyncio
+import importlib.util
 from typing import Any
 
 MAX_HEAD_BYTES = 64 * 1024  # request line plus headers; Claude Code and the SDKs send 1-3 KB

@@ -202,7 +202,30 @@ def gate_expression(pattern: str, flags: int = re.S) -> str:
     """A Hyperscan expression (byte mode, DOTALL) matching every UTF-8 text the Python regex matches."""
     if not flags & re.S or flags & (re.I | re.M | re.X):
         raise Unsupported("flags")
-    return _emit(_P.parse(pattern, flags))
+    return _simplify(_emit(_P.parse(pattern, flags)))
+
+
+_DOT_STAR = r"[\x00-\xff]*"
+_CLASS = r"\[(?:\\.|[^\]\\])*\]"
+_REWRITES = (  # (?:X+)+ is X+; X+ next to .* is X (.* takes the rest); a class before .* is dropped (looser)
+    (re.compile(rf"\(\?:({_CLASS})\+\)\+(?![?*+{{])"), r"\1+"),
+    (re.compile(rf"{_CLASS}\+?{re.escape(_DOT_STAR)}"), _DOT_STAR.replace("\\", "\\\\")),
+    (re.compile(rf"{re.escape(_DOT_STAR)}({_CLASS})\+(?![?*+{{])"), _DOT_STAR.replace("\\", "\\\\") + r"\1"),
+    (re.compile(rf"(?:{re.escape(_DOT_STAR)}){{2,}}"), _DOT_STAR.replace("\\", "\\\\")),
+)
+
+
+def _simplify(expr: str) -> str:
+    """Hyperscan keeps ``X+`` next to ``.*`` as written, and states for it stay live across the text: the
+    same language (or, for a class before ``.*``, a slightly looser one) without them scans several times
+    faster for the rules that have them."""
+    while True:
+        out = expr
+        for rx, repl in _REWRITES:
+            out = rx.sub(repl, out)
+        if out == expr:
+            return out
+        expr = out
 
 
 # --- heads: literal strings every match starts with -------------------------------------------------
