@@ -620,9 +620,7 @@ def obfuscation_flags(flags: dict[str, int]) -> dict[str, int]:
 
 def _quoted_mention(raw: str, start: int, end: int) -> bool:
     """The phrase sits in quotes inside a sentence that talks *about* it (docs, tests, detector code)."""
-    lo = max(0, start - 3)
-    before = raw[lo:start]
-    if not any(q in before for q in _QUOTES):
+    if _QUOTE.search(raw, max(0, start - 3), start) is None:
         return False
     # the quoted span must close soon after the match: a short quoted phrase, not a long quoted instruction
     tail = raw[end:end + 40]
@@ -635,6 +633,8 @@ def _quoted_mention(raw: str, start: int, end: int) -> bool:
     context = (raw[max(line_start, start - 200):start] + " " + raw[end + close + 1:min(line_end, end + 200)]).lower()
     return bool(_META.search(context))
 
+
+_QUOTE = re.compile(f"[{_QUOTES}]")
 
 _DESCRIBED = re.compile(
     r"(?:\b(?:make|makes|made|making|trick|tricks|tricked|cause|causes|get|gets|force|forces|convince|convinces|"
@@ -649,6 +649,22 @@ _META_SENTENCE = re.compile(r"\b(?:prompt[- ]injections?|injection attacks?|atta
                             r"malicious (?:input|text|content|prompts?)|threat model|owasp)\b")
 _OPTION_LINE = re.compile(r"^\s*(?:-\w,?\s+)?--?[\w-]+(?:[ =][A-Z_<>\[\]]+)?\s{2,}\S")
 _NO_NEGATION_KINDS = frozenset({"concealment", "jailbreak", "role_hijack"})
+# Cheap necessary conditions for the three searches above, checked first. _DESCRIBED and _NEGATED end in
+# \s+ at the end of the text, after one of a few words: the last whitespace-free token ends with one.
+_DESCRIBED_LAST = ("to", "into", "you", "tries", "try", *(w + plural for w in (
+    "model", "llm", "ai", "assistant", "agent", "bot", "chatbot", "system", "victim", "ask", "want", "request",
+    "attempt", "say", "contain", "refuse", "decline") for plural in ("", "s")))
+_NEGATED_LAST = ("never", "not", "don't", "dont", "doesn't", "doesnt", "mustn't", "mustnt", "shouldn't", "shouldnt",
+                 "should", "avoid", "ever")
+_META_WORDS = ("injection", "attacker", "jailbreak", "adversarial", "malicious", "threat model", "owasp")
+
+
+def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
+    """``text`` ends in whitespace after a token that ends with one of ``words``."""
+    if not text or not text[-1].isspace():
+        return False
+    head = text.rstrip()
+    return bool(head) and head.rsplit(None, 1)[-1].endswith(words)
 
 
 def _context_factor(raw: str, start: int, end: int, kind: str) -> float:
@@ -658,16 +674,17 @@ def _context_factor(raw: str, start: int, end: int, kind: str) -> float:
         return 0.15
     line_start = raw.rfind("\n", 0, start) + 1
     before = raw[max(line_start, start - 80):start].lower()
-    if _DESCRIBED.search(before):
+    if _ends_with_word(before, _DESCRIBED_LAST) and _DESCRIBED.search(before):
         return 0.25
-    if kind not in _NO_NEGATION_KINDS and _NEGATED.search(before[-30:]):
+    if kind not in _NO_NEGATION_KINDS and _ends_with_word(before, _NEGATED_LAST) and _NEGATED.search(before[-30:]):
         return 0.2
     line_end = raw.find("\n", end)
     line = raw[line_start:len(raw) if line_end < 0 else line_end]
     if _OPTION_LINE.match(line):
         return 0.3
     sent_start = max(raw.rfind(".", max(0, start - 200), start), raw.rfind("\n\n", max(0, start - 200), start), 0)
-    if _META_SENTENCE.search(raw[sent_start:start].lower()):
+    sentence = raw[sent_start:start].lower()
+    if any(w in sentence for w in _META_WORDS) and _META_SENTENCE.search(sentence):
         return 0.35
     if kind == "tool_steering" and _in_code_block(raw, start, line):
         return 0.5
