@@ -1,14 +1,9 @@
 """uvicorn's httptools protocol with bounds on the request head: httptools buffers headers without
 limit, so one endless header line or thousands of headers would grow memory until the process dies.
-Past the bounds the client gets 431 (a JSON error both SDK families read) and the connection closes.
-
-It also coalesces a response's writes: uvicorn writes the head and then the body, two send() calls
-(on loopback each one also runs the receiver's TCP path); writes made in one event-loop step go out
-as one instead."""
+Past the bounds the client gets 431 (a JSON error both SDK families read) and the connection closes."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 from typing import Any
 
@@ -27,46 +22,6 @@ def http_protocol() -> Any:
     return _bounded()
 
 
-class CoalescingTransport:
-    """What a request cycle writes through: the writes of one event-loop step are sent together at the
-    end of the step (a head and the body sent right after it: one send). Order is kept; close() sends
-    what is held first."""
-
-    __slots__ = ("_loop", "_parts", "_transport")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._parts: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if self._parts:
-            self._parts.append(data)
-            return
-        self._parts = [data]
-        self._loop.call_soon(self.flush)
-
-    def flush(self) -> None:
-        parts = self._parts
-        if not parts:
-            return
-        self._parts = []
-        if len(parts) == 1:
-            self._transport.write(parts[0])
-        else:
-            self._transport.writelines(parts)
-
-    def close(self) -> None:
-        self.flush()
-        self._transport.close()
-
-    def is_closing(self) -> bool:
-        return self._transport.is_closing()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
 def _bounded() -> type:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -74,13 +29,10 @@ def _bounded() -> type:
         _in_head = True  # a connection starts with a request head
         _head_bytes = 0
         _refused = False
-        _out: CoalescingTransport | None = None
 
         def data_received(self, data: bytes) -> None:
             if self._refused:
                 return
-            if self._out is not None:
-                self._out.flush()  # an answer to a request parsed now (400, 431) goes after what is held
             super().data_received(data)
             if self._in_head and not self._refused:  # the head is still incomplete after this chunk
                 self._head_bytes += len(data)
@@ -101,10 +53,6 @@ def _bounded() -> type:
         def on_headers_complete(self) -> None:
             self._in_head = False
             super().on_headers_complete()
-            if self.cycle is not None and self.cycle.transport is self.transport:
-                if self._out is None:
-                    self._out = CoalescingTransport(self.transport, self.loop)
-                self.cycle.transport = self._out
 
         def send_400_response(self, msg: str) -> None:
             if self._refused:
