@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from seawall.detect.injection import prescan
+
 # --- character classes --------------------------------------------------------------------
 
 #: zero-width and other invisible format characters (presence inside words is a signal)
@@ -268,10 +270,12 @@ def normalize(text: str, decode_depth: int = 2) -> Normalized:
         flags["leet_tokens"] = len(leet_spans)
         views.append(View("leet", leet_text, main.anchors, (0, n), identity=main.identity, changed=leet_spans))
 
+    pre = prescan.scan(text)  # which of the searches below can find anything (None: unknown)
     if decode_depth > 0:
-        _decoded_views(main, flags, views, decode_depth)
+        main_pre = pre if pre is None or main.identity else prescan.scan(main.text)
+        _decoded_views(main, flags, views, decode_depth, main_pre)
 
-    hidden = _hidden_regions(text)
+    hidden = _hidden_regions(text, pre)
     if hidden:
         flags["hidden_regions"] = len(hidden)
     out = Normalized(text, views, flags, hidden, unusual / n if n else 0.0)
@@ -446,13 +450,16 @@ def _runs(name: str, rx: re.Pattern[str], text: str) -> Iterator[tuple[int, int]
             yield m.span()
 
 
-def _decoded_views(main: View, flags: dict[str, int], views: list[View], depth: int) -> None:
+def _decoded_views(main: View, flags: dict[str, int], views: list[View], depth: int,
+                   pre: frozenset[str] | None = None) -> None:
     text = main.text
     for name, rx, dec in (("base64", _B64_RUN, _decode_b64), ("hex", _HEX_RUN, _decode_hex),
                           ("url", _URL_RUN, lambda s: urllib.parse.unquote(s, errors="strict"))):
         if name == "url" and text.count("%") < 6:
             continue
-        if name == "hex" and not _HEX_HINT.search(text):
+        if pre is not None and name != "url" and name not in pre:
+            continue
+        if name == "hex" and pre is None and not _HEX_HINT.search(text):
             continue
         for s0, e0 in _runs(name, rx, text):
             run = text[s0:e0]
@@ -485,13 +492,15 @@ def _decoded_views(main: View, flags: dict[str, int], views: list[View], depth: 
 _LOWER_CASE_HIDDEN = frozenset({"alt_text", "title_attr"})
 
 
-def _hidden_regions(text: str) -> list[tuple[str, int, int]]:
+def _hidden_regions(text: str, pre: frozenset[str] | None = None) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     if "<" not in text and "[" not in text and "=" not in text:
         return out
-    low = _lower_same_len(text)
+    if pre is not None and pre.isdisjoint(_HIDDEN_TRIGGERS):
+        return out
+    low = _lower_same_len(text) if pre is None or not pre.isdisjoint(_LOWER_CASE_HIDDEN) else text
     for kind, rx in _HIDDEN:
-        if not any(t in low for t in _HIDDEN_TRIGGERS[kind]):
+        if (kind not in pre) if pre is not None else not any(t in low for t in _HIDDEN_TRIGGERS[kind]):
             continue
         for m in (_word_start_matches(rx, low) if kind in _LOWER_CASE_HIDDEN else rx.finditer(text)):
             g = m.lastindex or 0

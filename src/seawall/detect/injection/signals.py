@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from seawall.detect.injection import prescan
 from seawall.detect.injection.normalize import Normalized, normalize
 from seawall.detect.injection.scanner import (
     WINDOW,
@@ -763,6 +764,7 @@ def warm() -> None:
     no request pays the ~0.5 s build."""
     if not _gate_state["on"] or _hyperscan() is None:
         return
+    prescan.warm()
     for which in ("en", "ml"):
         sc = _scanner(which)
         with _gate_lock:
