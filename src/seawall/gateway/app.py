@@ -73,6 +73,7 @@ def create_app(holder: PolicyHolder, store: Store | None = None) -> Starlette:
                     limiter=limiter, redaction_key=await anyio.to_thread.run_sync(redaction_key, st))
         g.alerts = AlertCenter(limiter, lambda fields: writer.submit(alert_event(fields)))
         writer.register_metrics(g.metrics.registry)
+        g.metrics.audit_dropped.set_function(lambda: writer.dropped)  # read at scrape time
         prices.set_overrides({k: v.model_dump() for k, v in pol.limits.prices.items()})
         state["gw"] = g
         app.state.gateway = g

@@ -44,12 +44,12 @@ class KeyCache:
         self._cache: dict[str, tuple[KeyRecord | None, float]] = {}
 
     async def principal(self, key: str) -> Principal | None:
-        if not keyfmt.well_formed(key):
-            return None
         digest = keyfmt.key_hash(key, self.store.pepper())
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is None or hit[1] < now:
+            if not keyfmt.well_formed(key):  # only well-formed keys are ever cached
+                return None
             rec = await anyio.to_thread.run_sync(self.store.find_key, key)
             if len(self._cache) >= _MAX_ENTRIES:
                 self._cache.clear()

@@ -3,6 +3,8 @@ family; never by user content."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
@@ -21,3 +23,13 @@ class Metrics:
         self.open_streams = Gauge("seawall_open_streams", "Streams being relayed", registry=r)
         self.errors = Counter("seawall_errors_total", "Gateway-side errors", ["code"], registry=r)
         self.audit_dropped = Gauge("seawall_audit_dropped", "Audit events dropped (queue full)", registry=r)
+        self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+    def child(self, metric: Any, *values: str) -> Any:
+        """metric.labels(*values), kept (labels() validates and takes a lock on every call). The label
+        values are few: routes, providers, status codes, directions."""
+        key = (metric, values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found

@@ -32,7 +32,7 @@ from seawall.gateway.envelope import Envelope, ToolCall
 from seawall.gateway.inspect import Inspection, Inspector
 from seawall.gateway.metrics import Metrics
 from seawall.gateway.upstream import DROP_RESPONSE, Upstream, UpstreamError, UpstreamResponse, UpstreamTimeout
-from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body
+from seawall.gateway.usage import Answer, StreamTap, estimate_tokens, from_body, from_json
 from seawall.limits import accounting
 from seawall.limits.accounting import Ticket
 from seawall.limits.alerts import BUDGETS, AlertCenter
@@ -104,7 +104,7 @@ def kind_for_headers(headers: Any) -> str:
 
 
 async def handle(gw: Gateway, request: Request) -> Response:
-    path = request.url.path
+    path = request.scope["path"]  # routed here: exactly one of ROUTES (request.url parses the whole URL)
     kind, fmt, parse = ROUTES[path]
     gw.inflight += 1
     try:
@@ -126,7 +126,7 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
                  parse: Callable[[dict[str, Any]], Envelope] | None) -> Response:
     t0 = time.perf_counter()
     efmt = error_format(kind)
-    path = request.url.path
+    path = request.scope["path"]
     event = AuditEvent(request_id=new_request_id(), route=path, status=0, duration_ms=0.0,
                        provider=kind, session_id=_session_id(request))
     env: Envelope | None = None
@@ -157,14 +157,15 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         forward = orjson.dumps(env.body) if env is not None and env.modified else body
         t_up = time.perf_counter()
         try:
-            resp = await upstream.open(request.method, path, request.url.query, request.headers, forward)
+            resp = await upstream.open(request.method, path, request.scope["query_string"].decode(), request.headers,
+                                       forward)
         except UpstreamTimeout:
             raise GatewayError(504, f"{upstream.name} did not answer in time", "upstream_timeout") from None
         except UpstreamError as exc:
             raise GatewayError(502, f"{upstream.name} is unreachable ({type(exc).__name__})",
                                "upstream_unreachable") from None
         event.upstream_ms = (time.perf_counter() - t_up) * 1000
-        gw.metrics.upstream_ttfb.labels(kind).observe(event.upstream_ms / 1000)
+        gw.metrics.child(gw.metrics.upstream_ttfb, kind).observe(event.upstream_ms / 1000)
         headers = {k: v for k, v in resp.headers.items() if k.lower() not in DROP_RESPONSE}
         headers["x-seawall-request-id"] = event.request_id
         ctype = resp.headers.get("content-type", "")
@@ -181,10 +182,14 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
         finally:
             await resp.aclose()
         event.status = resp.status_code
-        if resp.status_code == 200 and "json" in ctype and not _is_json(content):
-            raise GatewayError(502, f"{upstream.name} sent an answer that is not valid JSON", "upstream_invalid")
+        data: Any = _UNREAD
+        if resp.status_code == 200 and "json" in ctype:
+            data = _json_or(content, _INVALID)
+            if data is _INVALID:
+                raise GatewayError(502, f"{upstream.name} sent an answer that is not valid JSON", "upstream_invalid")
         if resp.status_code == 200 and parse is not None and not path.endswith("count_tokens"):
-            _settle(gw, event, env, from_body(fmt, content), "request")
+            answer = from_body(fmt, content) if data is _UNREAD else from_json(fmt, data)
+            _settle(gw, event, env, answer, "request")
             content = restore_body(content, vault)
         elif resp.status_code >= 400:
             event.error_code = f"upstream_{resp.status_code}"
@@ -299,12 +304,15 @@ async def _relay(gw: Gateway, resp: UpstreamResponse, fmt: str, env: Envelope | 
             await _finish(gw, event, t0, ticket)
 
 
-def _is_json(content: bytes) -> bool:
+_UNREAD, _INVALID = object(), object()
+
+
+def _json_or(content: bytes, invalid: object) -> Any:
+    """The parsed answer, or `invalid` when it is not JSON."""
     try:
-        orjson.loads(content)
+        return orjson.loads(content)
     except orjson.JSONDecodeError:
-        return False
-    return True
+        return invalid
 
 
 def _settle(gw: Gateway, event: AuditEvent, env: Envelope | None, answer: Answer, _how: str) -> None:
@@ -323,8 +331,8 @@ def _settle(gw: Gateway, event: AuditEvent, env: Envelope | None, answer: Answer
     event.cost_usd = cost_usd(event.model, u, cached_in_input=event.provider == "openai")
     event.tool_calls = event.tool_calls + _tool_rows(answer.tool_calls, "answer", gw)
     provider = event.provider or "?"
-    gw.metrics.tokens.labels(provider, "input").inc(u.input_tokens or 0)
-    gw.metrics.tokens.labels(provider, "output").inc(u.output_tokens or 0)
+    gw.metrics.child(gw.metrics.tokens, provider, "input").inc(u.input_tokens or 0)
+    gw.metrics.child(gw.metrics.tokens, provider, "output").inc(u.output_tokens or 0)
 
 
 def _tool_rows(calls: list[ToolCall], side: str, gw: Gateway) -> list[dict[str, Any]]:
@@ -366,10 +374,10 @@ async def _finish(gw: Gateway, event: AuditEvent, t0: float, ticket: Ticket | No
         _SETTLING.add(task)
         task.add_done_callback(_SETTLING.discard)
     event.duration_ms = round((time.perf_counter() - t0) * 1000, 3)
-    gw.metrics.requests.labels(event.route, event.provider or "-", str(event.status)).inc()
-    gw.metrics.duration.labels(event.route).observe(event.duration_ms / 1000)
+    m = gw.metrics
+    m.child(m.requests, event.route, event.provider or "-", str(event.status)).inc()
+    m.child(m.duration, event.route).observe(event.duration_ms / 1000)
     gw.writer.submit(event)
-    gw.metrics.audit_dropped.set(gw.writer.dropped)
     log.info("%s %s %s %d %.1fms%s", event.request_id, event.user or "-", event.route, event.status,
              event.duration_ms, f" error={event.error_code}" if event.error_code else "")
 

@@ -37,17 +37,22 @@ def _int(v: Any) -> int | None:
 
 def from_body(fmt: str, body: bytes) -> Answer:
     """Usage and tool calls of a whole answer; an answer of an unexpected shape yields what could be read."""
-    ans = Answer()
-    with contextlib.suppress(AttributeError, TypeError, ValueError):
-        _from_body(fmt, body, ans)
-    return ans
-
-
-def _from_body(fmt: str, body: bytes, ans: Answer) -> Answer:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return ans
+        return Answer()
+    return from_json(fmt, data)
+
+
+def from_json(fmt: str, data: Any) -> Answer:
+    """from_body() of an answer already parsed."""
+    ans = Answer()
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        _from_json(fmt, data, ans)
+    return ans
+
+
+def _from_json(fmt: str, data: Any, ans: Answer) -> Answer:
     if not isinstance(data, dict):
         return ans
     ans.model = data.get("model") if isinstance(data.get("model"), str) else None

@@ -6,7 +6,6 @@ leaked key without false positives. Only an HMAC-SHA256 of a key is ever stored.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import string
@@ -43,4 +42,4 @@ def well_formed(key: str) -> bool:
 
 
 def key_hash(key: str, pepper: bytes) -> str:
-    return hmac.new(pepper, key.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(pepper, key.encode(), "sha256").hex()  # one-shot: no HMAC object per call
