@@ -668,9 +668,10 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
     return bool(head) and head.rsplit(None, 1)[-1].endswith(words)
 
 
-def _context_factor(raw: str, start: int, end: int, kind: str) -> float:
+def _context_factor(raw: str, start: int, end: int, kind: str, meta_words: bool = True) -> float:
     """How much a hit counts in its surroundings: 1.0 normally, less when the phrase is discussed, quoted,
-    negated, described in the third person, a CLI option's help, or a human install step in a code block."""
+    negated, described in the third person, a CLI option's help, or a human install step in a code block.
+    ``meta_words``: False when the text holds none of _META_WORDS (the meta-sentence search is skipped)."""
     if _quoted_mention(raw, start, end):
         return 0.15
     line_start = raw.rfind("\n", 0, start) + 1
@@ -683,10 +684,11 @@ def _context_factor(raw: str, start: int, end: int, kind: str) -> float:
     line = raw[line_start:len(raw) if line_end < 0 else line_end]
     if _OPTION_LINE.match(line):
         return 0.3
-    sent_start = max(raw.rfind(".", max(0, start - 200), start), raw.rfind("\n\n", max(0, start - 200), start), 0)
-    sentence = raw[sent_start:start].lower()
-    if any(w in sentence for w in _META_WORDS) and _META_SENTENCE.search(sentence):
-        return 0.35
+    if meta_words:
+        sent_start = max(raw.rfind(".", max(0, start - 200), start), raw.rfind("\n\n", max(0, start - 200), start), 0)
+        sentence = raw[sent_start:start].lower()
+        if any(w in sentence for w in _META_WORDS) and _META_SENTENCE.search(sentence):
+            return 0.35
     if kind == "tool_steering" and _in_code_block(raw, start, line):
         return 0.5
     return 1.0
@@ -824,6 +826,8 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
     raw = norm.raw
     rule_matches = matches or fast_matches
     folded_rules: set[int] = set()  # rules with a hit in the folded view: the leet view adds none of theirs
+    # an ASCII word in the raw text (lower-cased) is in the folded view too: none there, none in any sentence
+    meta_words: bool | None = None
     for view in norm.views:
         if view.name != "main" and view.name not in _EN_VIEWS:
             continue
@@ -846,7 +850,10 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
                 quoted = False
                 hidden = None
                 if view.identity or view.name in ("folded", "leet", "main"):
-                    factor = _context_factor(raw, s, e, rule.kind)
+                    if meta_words is None:
+                        folded = norm.views[1].text
+                        meta_words = any(w in folded for w in _META_WORDS)
+                    factor = _context_factor(raw, s, e, rule.kind, meta_words)
                     if factor < 1.0:
                         quoted = True
                         weight *= factor
