@@ -42,26 +42,28 @@ except ImportError:  # pragma: no cover - Python < 3.11
 WINDOW = 200  # characters either side of a keyword that a rule's regex reads
 
 
-def literal_ends(auto: Any, text: str) -> dict[int, list[int]]:
+def literal_ends(auto: Any, text: str, regions: Sequence[tuple[int, int]] | None = None) -> dict[int, list[int]]:
     """Per literal (its value in ``auto``, an Aho-Corasick automaton): the end offsets of its occurrences
-    (one cheap step per occurrence)."""
+    (one cheap step per occurrence), inside ``regions`` only when given (the rest holds none)."""
     ends_of: dict[int, list[int]] = {}
-    for end, k in auto.iter(text):
-        ends = ends_of.get(k)
-        if ends is None:
-            ends_of[k] = [end]
-        else:
-            ends.append(end)
+    for lo, hi in regions if regions is not None else ((0, len(text)),):
+        for end, k in auto.iter(text, lo, hi):
+            ends = ends_of.get(k)
+            if ends is None:
+                ends_of[k] = [end]
+            else:
+                ends.append(end)
     return ends_of
 
 
 def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
-                    rules: set[int] | None = None) -> dict[int, list[tuple[int, int]]]:
+                    rules: set[int] | None = None,
+                    regions: Sequence[tuple[int, int]] | None = None) -> dict[int, list[tuple[int, int]]]:
     """Per rule (those in ``rules``, default all): merged windows of WINDOW characters either side of its
     keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``auto``:
     Aho-Corasick automaton over the keywords, each keyword's value an index into ``info``, which gives
     (keyword length, its rules)."""
-    return windows_from_ends(literal_ends(auto, text), info, len(text), rules)
+    return windows_from_ends(literal_ends(auto, text, regions), info, len(text), rules)
 
 
 def windows_from_ends(ends_of: dict[int, list[int]], info: Sequence[tuple[int, tuple[int, ...]]], n: int,
@@ -461,15 +463,16 @@ class RuleScanner:
             auto = self._rule_head_auto[ri] = self._automaton({h: len(h) for h in self.heads[ri][0]})
         return auto
 
-    def windows(self, text: str, rules: set[int] | None = None) -> tuple[dict[int, list[tuple[int, int]]],
-                                                                             dict[int, list[int]]]:
+    def windows(self, text: str, rules: set[int] | None = None, regions: Sequence[tuple[int, int]] | None = None
+                ) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[int]]]:
         """Per rule: merged windows around its keywords (as the plain prefilter computes them) and the
-        start offsets of its heads. Only rules in ``rules`` (default: all)."""
+        start offsets of its heads. Only rules in ``rules`` (default: all); ``regions``: where the text can
+        hold keywords (the rest is masked), when known."""
         head_starts: dict[int, list[int]] = {}
         if rules is not None and len(rules & self._head_rules) <= 4:
             # few rules: the keywords, then each rule's own heads inside its own windows (a head that does
             # not end inside a window cannot start a match that does)
-            wins = keyword_windows(self._kw_auto, self._kw_info, text, rules)
+            wins = keyword_windows(self._kw_auto, self._kw_info, text, rules, regions)
             for i in wins:
                 if i not in self._head_rules:
                     continue
@@ -479,7 +482,7 @@ class RuleScanner:
                     found += [end - hlen + 1 for end, hlen in auto.iter(text, lo, hi)]
                 head_starts[i] = found
             return wins, head_starts
-        ends_of = literal_ends(self._both_auto, text)  # many: keywords and heads in one pass
+        ends_of = literal_ends(self._both_auto, text, regions)  # many: keywords and heads in one pass
         wins = windows_from_ends(ends_of, self._both_kw, len(text), rules)
         for k, ends in ends_of.items():
             hlen = self._both_kw[k][0]
@@ -492,14 +495,15 @@ class RuleScanner:
                         starts += [e - hlen + 1 for e in ends]
         return wins, head_starts
 
-    def matches(self, text: str, skip: frozenset[int] = frozenset()) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
+    def matches(self, text: str, skip: frozenset[int] = frozenset(), regions: Sequence[tuple[int, int]] | None = None
+                ) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
         """Per rule that can match, in rule order: (rule index, its matches in window order, then text
         order), as running the rule's ``finditer`` over its windows yields them (lazily: a consumer
-        may stop early)."""
+        may stop early). ``skip``: rules left out; ``regions``: see ``windows``."""
         rules = self.passing(text) - skip
         if not rules:
             return
-        wins, starts = self.windows(text, rules)
+        wins, starts = self.windows(text, rules, regions)
         heads = self.heads
         for ri in sorted(wins):
             yield ri, self._rule_matches(ri, text, wins[ri], heads.get(ri), starts.get(ri, []))

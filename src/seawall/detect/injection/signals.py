@@ -725,12 +725,13 @@ def _windows(low: str, which: str) -> dict[int, list[tuple[int, int]]]:
     return keyword_windows(auto, info, low)
 
 
-#: (text, rule family, rules to leave out) -> per rule: its matches
-RuleMatches = Callable[[str, str, frozenset[int]], Iterable[tuple[int, Iterator[re.Match[str]]]]]
+#: (text, rule family, rules to leave out, where keywords can be or None) -> per rule: its matches
+RuleMatches = Callable[[str, str, frozenset[int], "list[tuple[int, int]] | None"],
+                       Iterable[tuple[int, Iterator[re.Match[str]]]]]
 
 
-def plain_matches(low: str, which: str, skip: frozenset[int] = frozenset()) -> Iterator[
-        tuple[int, Iterator[re.Match[str]]]]:
+def plain_matches(low: str, which: str, skip: frozenset[int] = frozenset(),
+                  regions: list[tuple[int, int]] | None = None) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
     """The definition: every rule of the family whose keywords occur runs ``finditer`` over its windows."""
     for ri, wins in sorted(_windows(low, which).items()):
         if ri in skip:
@@ -778,8 +779,8 @@ def warm() -> None:
                     return
 
 
-def fast_matches(low: str, which: str, skip: frozenset[int] = frozenset()) -> Iterator[
-        tuple[int, Iterator[re.Match[str]]]]:
+def fast_matches(low: str, which: str, skip: frozenset[int] = frozenset(),
+                 regions: list[tuple[int, int]] | None = None) -> Iterator[tuple[int, Iterator[re.Match[str]]]]:
     """The same matches as ``plain_matches`` (see ``scanner``): gate, then regexes tried at head positions."""
     sc = _scanner(which)
     if sc.gate is None and _gate_state["on"]:
@@ -791,25 +792,25 @@ def fast_matches(low: str, which: str, skip: frozenset[int] = frozenset()) -> It
                         sc.gate = Gate(list(sc.specs.values()))
                     except Exception:  # a Hyperscan that cannot build the database: rules run ungated
                         _gate_state["on"] = False
-    return sc.matches(low, skip)
+    return sc.matches(low, skip, regions)
 
 
 _MASK = "\x00"  # stands for text read already in another view: no rule matches it or reads across it
 
 
-def _only_changed(text: str, changed: list[tuple[int, int]]) -> str:
-    """``text`` (same length) with only what is within a rule window of a changed span kept: a rule
-    match the changes can make, and no other, lies there (the rest was read in the view before). Kept
-    regions closer than a window are joined, so no rule reads across a short mask."""
+def _only_changed(text: str, changed: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` (same length) with only what is within a rule window of a changed span kept, and the kept
+    regions: a rule match the changes can make, and no other, lies there (the rest was read in the view
+    before). Kept regions closer than two windows are joined, so no rule window reaches across a mask."""
     keep: list[tuple[int, int]] = []
     for s, e in changed:
         lo, hi = max(0, s - _WINDOW), min(len(text), e + _WINDOW)
-        if keep and lo <= keep[-1][1] + _WINDOW:
+        if keep and lo <= keep[-1][1] + 2 * _WINDOW:
             keep[-1] = (keep[-1][0], hi)
         else:
             keep.append((lo, hi))
     if keep == [(0, len(text))]:
-        return text
+        return text, keep
     parts: list[str] = []
     last = 0
     for lo, hi in keep:
@@ -817,7 +818,7 @@ def _only_changed(text: str, changed: list[tuple[int, int]]) -> str:
         parts.append(text[lo:hi])
         last = hi
     parts.append(_MASK * (len(text) - last))
-    return "".join(parts)
+    return "".join(parts), keep
 
 
 def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches | None = None) -> list[Hit]:
@@ -834,10 +835,11 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
         which = _rules_for(view.name)
         text = view.text
         low = text.lower() if which == "ml" else text
+        regions = None
         if view.changed is not None:
-            low = _only_changed(low, view.changed)
+            low, regions = _only_changed(low, view.changed)
         skip = frozenset(folded_rules) if view.name == "leet" else frozenset()
-        for ri, found in rule_matches(low, which, skip):
+        for ri, found in rule_matches(low, which, skip, regions):
             rule = RULES[ri]
             n = 0
             for m in found:

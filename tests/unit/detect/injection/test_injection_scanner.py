@@ -154,7 +154,8 @@ def test_leet_view_is_read_only_around_its_changed_tokens() -> None:
     norm = N.normalize(text)
     leet = norm.view("leet")
     assert leet is not None and leet.changed
-    masked = S._only_changed(leet.text, leet.changed)
+    masked, regions = S._only_changed(leet.text, leet.changed)
+    assert sum(hi - lo for lo, hi in regions) < len(text) // 2
     assert len(masked) == len(leet.text)
     assert "ignore all previous instructions" in masked
     assert masked.count(S._MASK) > len(text) // 2  # the filler far from the tokens is not read again
