@@ -53,10 +53,11 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIXED_TOKEN = re.compile(r"\w+")
 _LEET_TOKEN = re.compile(r"(?<![a-z0-9@$!|])(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])"
                          r"[a-z0-9@$!|]*")
-# The same tokens, found as whole runs of token characters: runs with no leet character and what separates
-# runs are consumed in one step each (possessive: no position is tried twice); each run that holds a leet
-# character (group 1) is a token when ``_LEET_BODY`` matches all of it.
-_LEET_RUN = re.compile(r"(?:[^a-z0-9@$!|]++|[a-z268]++(?![0134579@$!|]))*+(?:([a-z0-9@$!|]++)|\Z)")
+# The same tokens, found as whole runs of token characters: runs with no leet character, runs with no
+# letter (line numbers) and what separates runs are consumed in one step each (possessive: no position is
+# tried twice); each run left (group 1) is a token when ``_LEET_BODY`` matches all of it.
+_LEET_RUN = re.compile(r"(?:[^a-z0-9@$!|]++|[a-z268]++(?![0134579@$!|])|[0-9@$!|]++(?![a-z]))*+"
+                       r"(?:([a-z0-9@$!|]++)|\Z)")
 _LEET_BODY = re.compile(r"(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])[a-z0-9@$!|]*")
 _LEET_ANY = re.compile(r"[01345789@$!|]")
 _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",

@@ -882,7 +882,13 @@ _AI_WORD = re.compile(r"\b(?:ai|assistant|llm|language model|chatgpt|claude|copi
 
 
 def _imperative_sentences(text: str) -> int:
-    """Sentences (or lines) that open with an imperative verb, after comment markers and 'please'."""
+    """Sentences (or lines) that open with an imperative verb, after comment markers and 'please', and go on
+    to a second word. Counted by two regexes (see ``_imperative_sentences_reference``)."""
+    return (1 if _IMPERATIVE_FIRST.match(text) else 0) + len(_IMPERATIVE_NEXT.findall(text))
+
+
+def _imperative_sentences_reference(text: str) -> int:
+    """The definition: split into sentences at [.!?\n], strip leading markers, read the first word."""
     n = 0
     for chunk in _SENTENCES.split(text):
         words = chunk.lstrip(" \t#*/-\"'>`[(").split(None, 2)
@@ -894,6 +900,15 @@ def _imperative_sentences(text: str) -> int:
         if w.rstrip(",:;") in _IMPERATIVE_WORDS and len(words) > 1:
             n += 1
     return n
+
+
+# A sentence's start (after the markers, possessively: no other split is tried), then either 'please' and an
+# imperative as the next whole word, or an imperative as the first whole word with a second word after it.
+# Words are whitespace-free runs without [.!?]; case is ASCII-insensitive, as str.lower() is for these words.
+_IMPERATIVE_BODY = (rf"[ \t#*/\-\"'>`\[(]*+[^\S\n]*+(?:(?ai:please)[^\S\n]+(?ai:{_IMPERATIVE})[,:;]*(?=[\s.!?]|\Z)"
+                    rf"|(?ai:{_IMPERATIVE})[,:;]*(?=[^\S\n]+[^\s.!?]))")
+_IMPERATIVE_FIRST = re.compile(_IMPERATIVE_BODY)
+_IMPERATIVE_NEXT = re.compile(r"[.!?\n](?![.!?\n])" + _IMPERATIVE_BODY)
 
 
 # The same two counts on lower-cased ASCII text, without the leading \b (which keeps ``re`` from

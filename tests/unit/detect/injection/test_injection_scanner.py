@@ -247,3 +247,16 @@ def test_prescan_skips_only_searches_that_find_nothing(monkeypatch: pytest.Monke
     assert prescan.scan("x" * prescan.MIN_CHARS) is not None
     monkeypatch.setattr(prescan, "scan", lambda _text: None)
     assert with_scan == [_views(N.normalize(t)) for t in texts]
+
+
+def test_imperative_sentences_equal_the_split_definition() -> None:
+    rng = random.Random(16)
+    alphabet = ["run", "Run", "RUN,", "please", "PLEASE", "ignore:", "x", " ", "  ", "\t", "\n", ".", "!", "?", "#",
+                "*", "-", "'", '"', ">", "`", "[", "(", ",", ":", ";", "\u00a0", "\u3000", "\u017fend", "\u0130",
+                "send", "tell", "y"]
+    counted = 0
+    for text in TEXTS[:500] + ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(30000)]:
+        n = S._imperative_sentences_reference(text)
+        counted += n
+        assert S._imperative_sentences(text) == n, text
+    assert counted > 1000  # the texts hold many imperatives
