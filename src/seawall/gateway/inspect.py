@@ -54,20 +54,22 @@ class Inspection:
 class NumberedText:
     """Text whose lines all start with `N<TAB>`: the text without the prefixes, and offsets back."""
 
-    def __init__(self, text: str) -> None:
-        self.plain_parts: list[str] = []
+    def __init__(self, text: str, plain: str | None = None) -> None:
+        self._text = text
+        self.plain = plain if plain is not None else "\n".join(line[_cut(line)] for line in text.split("\n"))
         self._plain_starts: list[int] = []
         self._orig_starts: list[int] = []
-        pos = plain = 0
-        for line in text.split("\n"):
-            m = _NUMBERED.match(line)
-            cut = m.end() if m else 0
-            self._plain_starts.append(plain)
-            self._orig_starts.append(pos + cut)
-            self.plain_parts.append(line[cut:])
-            plain += len(line) - cut + 1
-            pos += len(line) + 1
-        self.plain = "\n".join(self.plain_parts)
+
+    @classmethod
+    def parse(cls, text: str) -> NumberedText | None:
+        """The numbered text, or None when ``applies`` says no (one pass over the lines for both)."""
+        lines = text.split("\n")
+        match = _NUMBERED.match
+        found = [match(line) for line in lines]
+        missing = found.count(None)
+        if missing > 1 or missing == len(lines) or (missing and lines[found.index(None)] != ""):
+            return None
+        return cls(text, "\n".join([line[m.end():] if m else line for line, m in zip(lines, found, strict=True)]))
 
     @staticmethod
     def applies(text: str) -> bool:
@@ -76,8 +78,22 @@ class NumberedText:
         return numbered >= 1 and numbered >= len(lines) - 1 and all(_NUMBERED.match(x) or x == "" for x in lines)
 
     def to_orig(self, plain_pos: int) -> int:
+        if not self._plain_starts:  # built on first use: most scanned texts have nothing to map back
+            pos = plain = 0
+            for line in self._text.split("\n"):
+                cut = _cut(line).start or 0
+                self._plain_starts.append(plain)
+                self._orig_starts.append(pos + cut)
+                plain += len(line) - cut + 1
+                pos += len(line) + 1
         i = bisect.bisect_right(self._plain_starts, plain_pos) - 1
         return self._orig_starts[i] + (plain_pos - self._plain_starts[i])
+
+
+def _cut(line: str) -> slice:
+    """The part of a line after its `N<TAB>` prefix."""
+    m = _NUMBERED.match(line)
+    return slice(m.end() if m else 0, None)
 
 
 Scanned = tuple[list[Finding], "NumberedText | None"]
@@ -106,7 +122,7 @@ class DetectionCache:
                 self._data.move_to_end(key)
                 self.hits += 1
                 return found
-        numbered = NumberedText(text) if numbered_ok and NumberedText.applies(text) else None
+        numbered = NumberedText.parse(text) if numbered_ok else None
         scanned = numbered.plain if numbered else text
         out: list[Finding] = []
         if scanned.strip():
