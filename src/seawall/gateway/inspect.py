@@ -15,6 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from seawall.detect.findings import Channel, Detector, Family, Finding, Origin
@@ -79,13 +80,12 @@ class NumberedText:
 
     def to_orig(self, plain_pos: int) -> int:
         if not self._plain_starts:  # built on first use: most scanned texts have nothing to map back
-            pos = plain = 0
-            for line in self._text.split("\n"):
-                cut = _cut(line).start or 0
-                self._plain_starts.append(plain)
-                self._orig_starts.append(pos + cut)
-                plain += len(line) - cut + 1
-                pos += len(line) + 1
+            lines = self._text.split("\n")
+            match = _NUMBERED.match
+            cuts = [m.end() if (m := match(line)) else 0 for line in lines]
+            line_starts = [0, *accumulate(len(line) + 1 for line in lines)][:-1]
+            self._plain_starts = [0, *accumulate(len(line) - c + 1 for line, c in zip(lines, cuts, strict=True))][:-1]
+            self._orig_starts = [start + c for start, c in zip(line_starts, cuts, strict=True)]
         i = bisect.bisect_right(self._plain_starts, plain_pos) - 1
         return self._orig_starts[i] + (plain_pos - self._plain_starts[i])
 
