@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from seawall.detect.injection import signals
 from seawall.gateway.adapters import anthropic
 from seawall.gateway.inspect import DetectionCache, Inspector
 from seawall.policy.decide import Engine
@@ -68,6 +69,7 @@ def p50(xs: list[float]) -> float:
 
 
 def main() -> None:
+    signals.warm()  # as `seawall serve` does at start-up (Hyperscan gates built off the request path)
     body = build_request()
     size = len(orjson.dumps(body))
     loaded = load(None)
@@ -91,7 +93,7 @@ def main() -> None:
     plain = without_injection()
     run(plain)
     warm_plain = [run(plain) for _ in range(50)]
-    cold = [run(Inspector(DetectionCache())) for _ in range(5)]
+    cold = [run(Inspector(DetectionCache())) for _ in range(15)]
     primed = Inspector(DetectionCache())
     run(primed)
     warm = [run(primed) for _ in range(50)]
