@@ -64,7 +64,11 @@ _LEET_MAP = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7"
                            "|": "l", "8": "b", "9": "g"})
 _LEET_DIGITS = frozenset("01345789@$!|")
 _HEX_TOKEN = re.compile(r"[0-9a-f]+")
-_NUMBERED_NAME = re.compile(r"[a-z]+[0-9]{2,}")  # letters, then a number of two digits or more
+# Tokens of code that mix letters with leet characters without being leetspeak: a name with a number
+# (f12, sha256, x86), a hex literal or escape (0xe000, u200b, x1b), a decorator (@dataclass), a format
+# conversion (value!r), an alternation (passwd|pwd|secret)
+_CODE_TOKEN = re.compile(r"[a-z]+[0-9]{2,}|0x[0-9a-f]+|u[0-9a-f]{4}|u[0-9a-f]{8}|x[0-9a-f]{2}|@[a-z]+|[a-z]+![rsa]"
+                         r"|[a-z]{2,}(?:\|[a-z]{2,})+\|?")
 
 # A base64 run: 24+ characters of the alphabet and up to two '=', with neither an alphabet character nor
 # '=' on either side. Found without look-arounds (so ``re`` skips straight to alphabet characters) and
@@ -430,8 +434,8 @@ def _leet(folded: str) -> tuple[str, list[tuple[int, int]]]:
     for s, e in _leet_tokens(folded):
         # the token pattern guarantees an ASCII letter and a leet character in every match
         tok = folded[s:e]
-        if len(tok) < 3 or (len(tok) >= 8 and _HEX_TOKEN.fullmatch(tok)) or _NUMBERED_NAME.fullmatch(tok):
-            continue  # too short to read, a hex digest, or a name with a number (f12, sha256, x86)
+        if len(tok) < 3 or (len(tok) >= 8 and _HEX_TOKEN.fullmatch(tok)) or _CODE_TOKEN.fullmatch(tok):
+            continue  # too short to read, a hex digest, or code
         spans.append((s, e))
         parts.append(folded[last:s])
         parts.append(tok.translate(_LEET_MAP))
