@@ -871,10 +871,19 @@ def run_rules(norm: Normalized, max_hits_per_rule: int = 3, matches: RuleMatches
 
 # --- anomaly features -----------------------------------------------------------------------
 
-_CODE_LINE = re.compile(
-    r"^\s*(?:def |class |import |from \S+ import|function |const |let |var |return\b|if\s*\(|for\s*\(|while\s*\(|"
-    r"#include|public |private |\}|\{|@\w+|export |async |await |try:|except|elif |else:|[\w.\[\]'\"]+\s*=\s*\S|"
-    r"[\w.]+\(.*\)\s*;?\s*$|<\/?\w+[^>]*>\s*$|\"[\w-]+\"\s*:|[\w-]+:\s*$|[\w-]+:\s+\S+$|\$ |> )")
+# A line of code: after its indentation, one of these words or marks, or one of the shapes below.
+_CODE_LINE_WORDS = ("def ", "class ", "import ", "function ", "const ", "let ", "var ", "#include", "public ",
+                    "private ", "}", "{", "export ", "async ", "await ", "try:", "except", "elif ", "else:", "$ ", "> ")
+_CODE_LINE_SHAPE = re.compile(
+    r"(?:from \S+ import|return\b|if\s*\(|for\s*\(|while\s*\(|@\w+|[\w.\[\]'\"]+\s*=\s*\S|[\w.]+\(.*\)\s*;?\s*$|"
+    r"<\/?\w+[^>]*>\s*$|\"[\w-]+\"\s*:|[\w-]+:\s*$|[\w-]+:\s+\S+$)")
+
+
+def _code_line(line: str) -> bool:
+    body = line.lstrip()
+    return body.startswith(_CODE_LINE_WORDS) or _CODE_LINE_SHAPE.match(body) is not None
+
+
 _SENTENCES = re.compile(r"[.!?\n]+")
 _IMPERATIVE_WORDS = frozenset(_IMPERATIVE[3:-1].split("|"))
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yourself)\b", re.I)
@@ -928,7 +937,7 @@ def _count_words(rx: re.Pattern[str], rx_low: re.Pattern[str], text: str) -> int
 def anomaly_features(text: str, norm: Normalized) -> dict[str, float]:
     lines = [ln for ln in text.split("\n") if ln.strip()]
     n_lines = max(len(lines), 1)
-    code_lines = sum(1 for ln in lines if _CODE_LINE.match(ln))
+    code_lines = sum(1 for ln in lines if _code_line(ln))
     words = max(len(text.split()), 1)
     main = norm.views[0].text
     return {

@@ -260,3 +260,23 @@ def test_imperative_sentences_equal_the_split_definition() -> None:
         counted += n
         assert S._imperative_sentences(text) == n, text
     assert counted > 1000  # the texts hold many imperatives
+
+
+_CODE_LINE_REFERENCE = re.compile(
+    r"^\s*(?:def |class |import |from \S+ import|function |const |let |var |return\b|if\s*\(|for\s*\(|while\s*\(|"
+    r"#include|public |private |\}|\{|@\w+|export |async |await |try:|except|elif |else:|[\w.\[\]'\"]+\s*=\s*\S|"
+    r"[\w.]+\(.*\)\s*;?\s*$|<\/?\w+[^>]*>\s*$|\"[\w-]+\"\s*:|[\w-]+:\s*$|[\w-]+:\s+\S+$|\$ |> )")
+
+
+def test_code_line_equals_one_regex() -> None:
+    rng = random.Random(17)
+    pieces = ["def ", "x", " ", "\t", "=", "(", ")", ":", "{", "}", "<a>", "$ ", "> ", "\u00a0", "return", "if (",
+              "@x", '"k":', "a-b:", " y", ";", "from a import", "\u3000", "class", "#include"]
+    lines = [line for text in TEXTS for line in text.split("\n")]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(30000)]
+    matched = 0
+    for line in lines:
+        want = _CODE_LINE_REFERENCE.match(line) is not None
+        matched += want
+        assert S._code_line(line) == want, repr(line)
+    assert matched > 5000
