@@ -49,6 +49,7 @@ _TAG_CANCEL = 0xE007F
 _BLACK_FLAG = "\U0001f3f4"  # emoji subdivision flags are U+1F3F4 + tags + CANCEL TAG: legitimate
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_PRINTABLE_INVISIBLE = re.compile("[" + "".join(sorted(c for c in ZERO_WIDTH if c.isprintable())) + "]")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIXED_TOKEN = re.compile(r"\w+")
 _LEET_TOKEN = re.compile(r"(?<![a-z0-9@$!|])(?:[a-z][a-z0-9@$!|]*[0134579@$!|]|[0134579@$!|][a-z0-9@$!|]*[a-z])"
@@ -318,6 +319,19 @@ def _clean_unicode(text: str, flags: dict[str, int], views: list[View]) -> tuple
             out_len += s - pos
             if tag_buf:
                 flush_tags(pos)
+        run = m.group()
+        if run.isprintable() and _PRINTABLE_INVISIBLE.search(run) is None and unicodedata.is_normalized("NFKC", run):
+            # ordinary letters and marks (no format, private-use or unassigned character, nothing NFKC
+            # changes): kept as they are, as the loop below would keep them one by one
+            if tag_start == -2:
+                tag_start = -1
+            if tag_buf:
+                flush_tags(s)
+            anchors.append((out_len, s))
+            out.append(run)
+            out_len += e - s
+            pos = e
+            continue
         for i in range(s, e):
             ch = text[i]
             cp = ord(ch)

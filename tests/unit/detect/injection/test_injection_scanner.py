@@ -280,3 +280,20 @@ def test_code_line_equals_one_regex() -> None:
         matched += want
         assert S._code_line(line) == want, repr(line)
     assert matched > 5000
+
+
+def test_plain_non_ascii_runs_kept_whole_as_char_by_char(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(18)
+    chars = ["a", " ", "\n", "é", "e\u0301", "ж", "а", "漢", "字", "\u0301", "\u200b", "\u200d", "\u115f", "\u3164",
+             "\u202e", "\u202c", "\u2066", "\U000e0041", "\U000e007f", "\U0001f3f4", "\U0001f600", "\ufb01", "\uff21",
+             "\u00a0", "\u2126", "\ue000", "\u0378", "Ⅻ"]
+    texts = ["".join(rng.choice(chars) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+
+    def reading(text: str) -> tuple[object, ...]:
+        norm = N.normalize(text)
+        maps = [[v.to_raw(i, i + 1) for i in range(len(v.text))] for v in norm.views]
+        return _views(norm), maps, norm.unusual_ratio
+
+    fast = [reading(t) for t in texts]
+    monkeypatch.setattr(N, "_PRINTABLE_INVISIBLE", re.compile(r"[\s\S]"))  # every run char by char
+    assert fast == [reading(t) for t in texts]
