@@ -70,9 +70,12 @@ class Upstream:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:  # made inside the running event loop
+            # no cookie jar: one client serves every developer, so a Set-Cookie from upstream must never be
+            # sent back (on someone else's request)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=512, limit_per_host=512, keepalive_timeout=60),
-                timeout=self._timeout, auto_decompress=False, trust_env=False, skip_auto_headers=("User-Agent",))
+                timeout=self._timeout, auto_decompress=False, trust_env=False, skip_auto_headers=("User-Agent",),
+                cookie_jar=aiohttp.DummyCookieJar())
         return self._session
 
     def url_for(self, path: str) -> str:
