@@ -27,7 +27,8 @@ def _bounded() -> type:
 
     class BoundedHttpToolsProtocol(HttpToolsProtocol):
         _in_head = True  # a connection starts with a request head
-        _head_bytes = 0
+        _head_bytes = 0  # bytes received while the head was incomplete
+        _parsed_bytes = 0  # request target and header lines the parser has handed over
         _refused = False
 
         def data_received(self, data: bytes) -> None:
@@ -43,12 +44,25 @@ def _bounded() -> type:
             super().on_message_begin()
             self._in_head = True
             self._head_bytes = 0
+            self._parsed_bytes = 0
+
+        def on_url(self, url: bytes) -> None:
+            super().on_url(url)
+            self._count(len(url))
 
         def on_header(self, name: bytes, value: bytes) -> None:
             super().on_header(name, value)
             if len(self.headers) > MAX_HEADERS:
                 self._refused = True
                 raise ValueError("too many headers")  # the parser stops; uvicorn calls send_400_response
+            self._count(len(name) + len(value) + 4)
+
+        def _count(self, n: int) -> None:
+            # what the parser has read of this head (a head that arrives whole in one read is counted too)
+            self._parsed_bytes += n
+            if self._parsed_bytes > MAX_HEAD_BYTES:
+                self._refused = True
+                raise ValueError("request head too large")
 
         def on_headers_complete(self) -> None:
             self._in_head = False

@@ -40,6 +40,13 @@ def test_huge_header_is_refused(gateway: LiveGateway) -> None:
     _still_serving(gateway)
 
 
+def test_huge_header_arriving_in_one_read_is_refused(gateway: LiveGateway) -> None:
+    head = f"GET /healthz HTTP/1.1\r\nHost: x\r\nx-filler: {'a' * 70_000}\r\n\r\n".encode()  # one send, ~70 KB
+    answer = _raw(gateway, head)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    _still_serving(gateway)
+
+
 def test_ordinary_large_headers_pass(gateway: LiveGateway) -> None:
     res = httpx.get(gateway.url + "/healthz", headers={"x-filler": "a" * 30_000}, timeout=5)
     assert res.status_code == 200
