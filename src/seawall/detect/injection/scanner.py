@@ -10,7 +10,7 @@ so most of the time went into regexes that could not match. Two exact shortcuts 
    boundaries and look-arounds are dropped, ``\\w``/``\\s``/``.`` are widened to any non-ASCII byte
    (the text is scanned as UTF-8 bytes). One scan of a view tells which rules can match at all; the
    others are skipped. Without Hyperscan every rule passes the gate (same results, slower).
-2. **Heads** (pyahocorasick). From each regex's syntax tree we derive a finite set of literal
+2. **Heads** (Aho-Corasick, ``ahocorasick_rs``). From each regex's syntax tree we derive a finite set of literal
    strings every match must start with (``ignore``/``disregard``/... for the override rule). One
    Aho-Corasick pass over the view finds the rules' keywords (for the windows) and these heads; the
    regex is then tried with ``Pattern.match`` only at head positions inside the windows, in order,
@@ -42,28 +42,49 @@ except ImportError:  # pragma: no cover - Python < 3.11
 WINDOW = 200  # characters either side of a keyword that a rule's regex reads
 
 
-def literal_ends(auto: Any, text: str, regions: Sequence[tuple[int, int]] | None = None) -> dict[int, list[int]]:
-    """Per literal (its value in ``auto``, an Aho-Corasick automaton): the end offsets of its occurrences
-    (one cheap step per occurrence), inside ``regions`` only when given (the rest holds none)."""
+class Literals:
+    """A set of literal strings, found all at once with every overlapping occurrence (Aho-Corasick, the
+    ``ahocorasick_rs`` DFA: several times faster per character than walking a trie from Python's side)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.words = list(words)
+        self._ac: Any = None  # built on first use (a hook process may never need this set)
+
+    def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
+        """(word index, start, end) of every occurrence inside text[lo:hi], in text offsets."""
+        if self._ac is None:
+            if not self.words:
+                return []
+            import ahocorasick_rs
+
+            self._ac = ahocorasick_rs.AhoCorasick(self.words, matchkind=ahocorasick_rs.MatchKind.Standard,
+                                                  implementation=ahocorasick_rs.Implementation.DFA)
+        if lo == 0 and (hi is None or hi >= len(text)):
+            return self._ac.find_matches_as_indexes(text, overlapping=True)
+        return [(k, s + lo, e + lo) for k, s, e in self._ac.find_matches_as_indexes(text[lo:hi], overlapping=True)]
+
+
+def literal_ends(lits: Literals, text: str, regions: Sequence[tuple[int, int]] | None = None) -> dict[int, list[int]]:
+    """Per literal (its index in ``lits``): the end offsets (of its last character) of its occurrences, inside
+    ``regions`` only when given (the rest holds none)."""
     ends_of: dict[int, list[int]] = {}
     for lo, hi in regions if regions is not None else ((0, len(text)),):
-        for end, k in auto.iter(text, lo, hi):
+        for k, _start, end in lits.find(text, lo, hi):
             ends = ends_of.get(k)
             if ends is None:
-                ends_of[k] = [end]
+                ends_of[k] = [end - 1]
             else:
-                ends.append(end)
+                ends.append(end - 1)
     return ends_of
 
 
-def keyword_windows(auto: Any, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
+def keyword_windows(lits: Literals, info: Sequence[tuple[int, tuple[int, ...]]], text: str,
                     rules: set[int] | None = None,
                     regions: Sequence[tuple[int, int]] | None = None) -> dict[int, list[tuple[int, int]]]:
     """Per rule (those in ``rules``, default all): merged windows of WINDOW characters either side of its
-    keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``auto``:
-    Aho-Corasick automaton over the keywords, each keyword's value an index into ``info``, which gives
-    (keyword length, its rules)."""
-    return windows_from_ends(literal_ends(auto, text, regions), info, len(text), rules)
+    keyword occurrences, a keyword closer than WINDOW after the last one kept adding none. ``lits``: the
+    keywords, each one's index also its index into ``info``, which gives (keyword length, its rules)."""
+    return windows_from_ends(literal_ends(lits, text, regions), info, len(text), rules)
 
 
 def windows_from_ends(ends_of: dict[int, list[int]], info: Sequence[tuple[int, tuple[int, ...]]], n: int,
@@ -98,17 +119,10 @@ def windows_from_ends(ends_of: dict[int, list[int]], info: Sequence[tuple[int, t
     return wins
 
 
-def keyword_automaton(keywords: Mapping[str, Sequence[int]]) -> tuple[Any, list[tuple[int, tuple[int, ...]]]]:
-    """The automaton and info table ``keyword_windows`` reads, for keyword -> rule indices."""
-    import ahocorasick
-
-    auto = ahocorasick.Automaton()
-    info: list[tuple[int, tuple[int, ...]]] = []
-    for k, idx in keywords.items():
-        auto.add_word(k, len(info))
-        info.append((len(k), tuple(idx)))
-    auto.make_automaton()
-    return auto, info
+def keyword_automaton(keywords: Mapping[str, Sequence[int]]) -> tuple[Literals, list[tuple[int, tuple[int, ...]]]]:
+    """The literals and info table ``keyword_windows`` reads, for keyword -> rule indices."""
+    info = [(len(k), tuple(idx)) for k, idx in keywords.items()]
+    return Literals(list(keywords)), info
 
 
 class Unsupported(Exception):
@@ -437,7 +451,7 @@ class RuleScanner:
         self._both_auto, self._both_kw = keyword_automaton({k: v[0] for k, v in both.items()})
         self._both_heads = [both[k][1] for k in both]  # same order as the automaton's values
         self._head_rules = frozenset(i for i, h in self.heads.items() if h[0])
-        self._rule_head_auto: dict[int, Any] = {}
+        self._rule_heads: dict[int, Literals] = {}
         self.gate: Gate | None = None
         if use_gate is None:
             use_gate = _hyperscan() is not None
@@ -447,21 +461,16 @@ class RuleScanner:
     def passing(self, text: str) -> set[int]:
         return self.gate.passing(text) if self.gate is not None else set(self.specs)
 
-    @staticmethod
-    def _automaton(table: dict[str, Any]) -> Any:
-        import ahocorasick
+    def prepare(self) -> None:
+        """Build the literal matchers now rather than on first use."""
+        for lits in (self._kw_auto, self._both_auto):
+            lits.find("")
 
-        auto = ahocorasick.Automaton()
-        for lit, value in table.items():
-            auto.add_word(lit, value)
-        auto.make_automaton()
-        return auto
-
-    def _heads_of(self, ri: int) -> Any:
-        auto = self._rule_head_auto.get(ri)
-        if auto is None:
-            auto = self._rule_head_auto[ri] = self._automaton({h: len(h) for h in self.heads[ri][0]})
-        return auto
+    def _heads_of(self, ri: int) -> Literals:
+        lits = self._rule_heads.get(ri)
+        if lits is None:
+            lits = self._rule_heads[ri] = Literals(self.heads[ri][0])
+        return lits
 
     def windows(self, text: str, rules: set[int] | None = None, regions: Sequence[tuple[int, int]] | None = None
                 ) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[int]]]:
@@ -476,10 +485,10 @@ class RuleScanner:
             for i in wins:
                 if i not in self._head_rules:
                     continue
-                auto = self._heads_of(i)
+                lits = self._heads_of(i)
                 found: list[int] = []
                 for lo, hi in wins[i]:
-                    found += [end - hlen + 1 for end, hlen in auto.iter(text, lo, hi)]
+                    found += [start for _k, start, _end in lits.find(text, lo, hi)]
                 head_starts[i] = found
             return wins, head_starts
         ends_of = literal_ends(self._both_auto, text, regions)  # many: keywords and heads in one pass
@@ -536,5 +545,5 @@ class RuleScanner:
                     nxt = m.end() if m.end() > p else p + 1
 
 
-__all__ = ["BOS", "WINDOW", "Gate", "RuleScanner", "RuleSpec", "Unsupported", "gate_expression", "keyword_automaton",
-           "keyword_windows", "literal_ends", "literal_heads", "windows_from_ends"]
+__all__ = ["BOS", "WINDOW", "Gate", "Literals", "RuleScanner", "RuleSpec", "Unsupported", "gate_expression",
+           "keyword_automaton", "keyword_windows", "literal_ends", "literal_heads", "windows_from_ends"]

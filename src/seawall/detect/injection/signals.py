@@ -19,13 +19,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from seawall.detect.injection import prescan
 from seawall.detect.injection.normalize import Normalized, normalize
 from seawall.detect.injection.scanner import (
     WINDOW,
     Gate,
+    Literals,
     RuleScanner,
     RuleSpec,
     _hyperscan,
@@ -709,7 +709,7 @@ _WINDOW = WINDOW  # characters either side of a keyword that a rule's regex read
 
 
 @lru_cache(maxsize=2)
-def _automaton(which: str) -> tuple[Any, list[tuple[int, tuple[int, ...]]]]:
+def _automaton(which: str) -> tuple[Literals, list[tuple[int, tuple[int, ...]]]]:
     """Aho-Corasick automaton over every rule keyword of one view family (keyword -> rule indices)."""
     table: dict[str, list[int]] = {}
     for i, r in enumerate(RULES):
@@ -770,6 +770,7 @@ def warm() -> None:
     prescan.warm()
     for which in ("en", "ml"):
         sc = _scanner(which)
+        sc.prepare()
         with _gate_lock:
             if sc.gate is None:
                 try:
