@@ -19,7 +19,8 @@ def serve_cmd(
     port: int = typer.Option(8787, "--port", "-p", min=0, max=65535, help="Port (0: any free port)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning, error."),
-    server: str = typer.Option("uvicorn", "--server", help="uvicorn (default; drains on SIGTERM) or granian."),
+    server: str = typer.Option("uvicorn", "--server", help="uvicorn (default; drains on SIGTERM) or granian "
+                                                          "(measured slower here, no drain; see docs/gateway.md)."),
 ) -> None:
     """Run the gateway in front of the Anthropic and OpenAI APIs."""
     import uvicorn
@@ -54,16 +55,16 @@ def serve_cmd(
         if prov is not None and not prov.api_key:
             env = "ANTHROPIC_API_KEY" if fmt_name == "anthropic" else "OPENAI_API_KEY"
             lines.append(f"  Note: no upstream key for {fmt_name}; set {env} before starting to forward to it.")
+    if server not in ("uvicorn", "granian"):
+        raise SeawallError("--server: uvicorn or granian")
+    if workers > 1:
+        raise SeawallError("--workers > 1: run several `seawall serve` processes behind a load balancer "
+                           "(with a PostgreSQL store and Redis limits)")
     typer.echo("\n".join(lines), err=True)
     if server == "granian":
         _granian(path, host, port, log_level)
         return
-    if server != "uvicorn":
-        raise SeawallError("--server: uvicorn or granian")
     app = create_app(holder, store)
-    if workers > 1:
-        raise SeawallError("--workers > 1: run several `seawall serve` processes behind a load balancer "
-                           "(with a PostgreSQL store and Redis limits)")
     uconfig = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, server_header=False,
                             timeout_graceful_shutdown=600, lifespan="on", proxy_headers=False,
                             loop="uvloop" if _has("uvloop") else "asyncio",

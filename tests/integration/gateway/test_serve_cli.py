@@ -68,3 +68,11 @@ def test_serve_refuses_a_bad_policy(tmp_path: Path) -> None:
                          timeout=60, env={**os.environ, "HOME": str(tmp_path)})
     assert res.returncode == 2
     assert "seawall.yaml:1:1: providrs: unknown key 'providrs'; did you mean 'providers'?" in res.stderr
+
+
+def test_serve_refuses_several_workers_with_either_server(tmp_path: Path) -> None:
+    for server in ("uvicorn", "granian"):
+        res = subprocess.run([SEAWALL, "serve", "--port", "0", "--workers", "2", "--server", server], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+        assert res.returncode == 2, (server, res.stderr)
+        assert "--workers > 1" in res.stderr
