@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus_segs = segments(args.corpus)
     load_model()
     _signals.use_gate(True, after_chars=0)  # what a long-lived process (the gateway) has after its first requests
+    _signals.warm()  # as `seawall serve` does at start-up: gates, prescan and literal matchers built
     for s in corpus_segs[:5]:
         score(s)  # warm caches (homoglyph table, regexes, automaton, Hyperscan gate)
     rows = [
