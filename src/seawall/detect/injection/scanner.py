@@ -444,12 +444,12 @@ class RuleScanner:
                 self.heads[s.index] = h
                 for lit in h[0]:
                     heads.setdefault(lit, []).append(s.index)
-        self._kw_auto, self._kw_info = keyword_automaton(keywords)
-        # keywords and heads in one automaton, for texts where many rules are left to run: one pass finds both
+        self._kw_lits, self._kw_info = keyword_automaton(keywords)
+        # keywords and heads in one set of literals, for texts where many rules are left to run: one pass finds both
         both = {k: (tuple(v), tuple(heads.get(k, ()))) for k, v in keywords.items()}
         both.update({h: ((), tuple(v)) for h, v in heads.items() if h not in keywords})
-        self._both_auto, self._both_kw = keyword_automaton({k: v[0] for k, v in both.items()})
-        self._both_heads = [both[k][1] for k in both]  # same order as the automaton's values
+        self._both_lits, self._both_kw = keyword_automaton({k: v[0] for k, v in both.items()})
+        self._both_heads = [both[k][1] for k in both]  # same order as the literals
         self._head_rules = frozenset(i for i, h in self.heads.items() if h[0])
         self._rule_heads: dict[int, Literals] = {}
         self.gate: Gate | None = None
@@ -463,7 +463,7 @@ class RuleScanner:
 
     def prepare(self) -> None:
         """Build the literal matchers now rather than on first use."""
-        for lits in (self._kw_auto, self._both_auto):
+        for lits in (self._kw_lits, self._both_lits):
             lits.find("")
 
     def _heads_of(self, ri: int) -> Literals:
@@ -481,7 +481,7 @@ class RuleScanner:
         if rules is not None and len(rules & self._head_rules) <= 4:
             # few rules: the keywords, then each rule's own heads inside its own windows (a head that does
             # not end inside a window cannot start a match that does)
-            wins = keyword_windows(self._kw_auto, self._kw_info, text, rules, regions)
+            wins = keyword_windows(self._kw_lits, self._kw_info, text, rules, regions)
             for i in wins:
                 if i not in self._head_rules:
                     continue
@@ -491,7 +491,7 @@ class RuleScanner:
                     found += [start for _k, start, _end in lits.find(text, lo, hi)]
                 head_starts[i] = found
             return wins, head_starts
-        ends_of = literal_ends(self._both_auto, text, regions)  # many: keywords and heads in one pass
+        ends_of = literal_ends(self._both_lits, text, regions)  # many: keywords and heads in one pass
         wins = windows_from_ends(ends_of, self._both_kw, len(text), rules)
         for k, ends in ends_of.items():
             hlen = self._both_kw[k][0]
