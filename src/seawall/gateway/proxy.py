@@ -135,6 +135,9 @@ async def _proxy(gw: Gateway, request: Request, kind: str, fmt: str,
     try:
         principal = await _authenticate(gw, request)
         event.user, event.team, event.key_id = principal.user, principal.team, principal.key_id
+        if gw.writer.failing_since is not None and gw.holder.active.loaded.policy.audit.on_error == "block":
+            raise GatewayError(503, "seawall cannot write its audit log; the policy refuses requests until it can",
+                               "audit_unavailable", {"retry-after": "5"})
         body = b""
         if request.method == "POST":
             body = await read_body(request, gw.max_body)

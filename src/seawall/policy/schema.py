@@ -212,6 +212,9 @@ class Alerts(Strict):
 class Audit(Strict):
     retention_days: PositiveInt = 90
     record_paths: bool = True  # tool-call target paths (never their content)
+    # audit events cannot be written (store unreachable, read-only disk): "allow" keeps serving and holds the
+    # events until they can be written; "block" refuses model requests (503) until the audit log is writable
+    on_error: Literal["block", "allow"] = "allow"
     anomaly_detection: bool = False  # the gateway judges the last day against 30 days, every interval
     anomaly_interval_min: Annotated[int, Field(ge=5, le=1440)] = 60
 

@@ -39,14 +39,14 @@ def fake() -> Iterator[FakeProvider]:
         yield fp
 
 
-def _policy(tmp: Path, fake: FakeProvider, store_url: str) -> Path:
+def _policy(tmp: Path, fake: FakeProvider, store_url: str, extra: str = "") -> Path:
     policy = tmp / "seawall.yaml"
     policy.write_text(
         "providers:\n"
         f"  anthropic: {{base_url: '{fake.url}', api_key: '{UPSTREAM_KEY}', timeout_s: 5}}\n"
         f"  openai: {{base_url: '{fake.url}/v1', api_key: '{UPSTREAM_KEY}', timeout_s: 5}}\n"
         f"store: '{store_url}'\n"
-        f"gateway: {{admin_token: '{ADMIN_TOKEN}', audit_flush_s: 0.05, drain_delay_s: 0}}\n")
+        f"gateway: {{admin_token: '{ADMIN_TOKEN}', audit_flush_s: 0.05, drain_delay_s: 0}}\n" + extra)
     return policy
 
 
@@ -222,6 +222,36 @@ def test_sqlite_turns_readonly_while_serving(fake: FakeProvider, tmp_path: Path,
         code = gw.stop()
     assert code in (0, -15) and "Traceback" not in gw.log()
     assert key not in gw.log() and UPSTREAM_KEY not in gw.log()
+
+
+def test_audit_on_error_block_refuses_while_the_log_cannot_be_written(fake: FakeProvider, tmp_path: Path,
+                                                                      immutable: list[Path]) -> None:
+    db = tmp_path / "s.db"
+    direct = open_store(f"sqlite:///{db}")
+    key = direct.create_key("alice")[0]
+    gw = ServeProcess(_policy(tmp_path, fake, f"sqlite:///{db}", "audit: {on_error: block}\n"), tmp_path)
+    try:
+        _ask(gw.url, key)
+        assert len(_wait_rows(direct, 1, 10)) == 1
+        immutable.extend([db, db.with_name("s.db-wal")])
+        _chattr("+i", immutable)
+        _ask(gw.url, key)  # served: the writer learns the log is unwritable when it tries this event
+        assert gw.wait_ready(False, 5).status_code == 503
+        upstream_before = len(fake.requests)
+        with pytest.raises(anthropic.APIStatusError) as refused:
+            _ask(gw.url, key)
+        assert refused.value.status_code == 503 and "audit log" in str(refused.value)
+        assert refused.value.response.headers["retry-after"] == "5"
+        assert len(fake.requests) == upstream_before  # nothing was forwarded
+        _chattr("-i", immutable)
+        assert gw.wait_ready(True, 10).status_code == 200
+        _ask(gw.url, key)  # served again
+        rows = _wait_rows(direct, 4, 10)
+        assert sorted(r[3] or "" for r in rows) == ["", "", "", "audit_unavailable"]  # the refusal is audited too
+    finally:
+        _chattr("-i", immutable)
+        gw.stop()
+    assert "Traceback" not in gw.log() and key not in gw.log()
 
 
 def test_sqlite_readonly_at_shutdown_logs_the_unwritten_events(fake: FakeProvider, tmp_path: Path,
