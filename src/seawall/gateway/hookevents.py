@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from seawall.audit.events import AuditEvent
+from seawall.limits.base import Amounts, LimiterUnavailable, minute_counter
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 PATH = "/seawall/hook-events"
 MAX_EVENTS = 500
 MAX_BODY = 1024 * 1024
+# Posts per minute per key: a workstation posts once per hook decision or spool flush. Beyond it the client
+# gets 429 and keeps the events in its spool (nothing is lost); a key cannot flood the audit log.
+POSTS_PER_MINUTE = 600
 MAX_PATHS = 32
 MAX_RULES = 32
 MAX_AGE = timedelta(days=400)  # a spool may be imported long after it was written
@@ -201,8 +205,8 @@ async def receive(request: Request) -> Response:
     from seawall.gateway.auth import presented_key
     from seawall.gateway.proxy import GatewayError, read_body
 
-    def fail(status: int, message: str, code: str) -> Response:
-        return errors.error_response("anthropic", status, message, code)
+    def fail(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+        return errors.error_response("anthropic", status, message, code, headers)
 
     gw = request.app.state.gateway
     key = presented_key(request.headers)
@@ -212,6 +216,13 @@ async def receive(request: Request) -> Response:
     principal: Principal | None = await gw.keys.principal(key)
     if principal is None:
         return fail(401, "invalid or revoked seawall key", "invalid_key")
+    try:
+        room = await gw.limiter.reserve([minute_counter(f"hook:{principal.key_id}", POSTS_PER_MINUTE)], Amounts())
+    except LimiterUnavailable:
+        room = None  # open: the events are audit rows, and a refused client would only spool them
+    if room is not None and not room.ok:
+        return fail(429, f"more than {POSTS_PER_MINUTE} hook-event posts a minute for this key; retry later",
+                    "rate_limited", {"retry-after": str(room.retry_after)})
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype != "application/json":
         return fail(415, "hook events must be sent as application/json", "unsupported_media_type")

@@ -118,6 +118,12 @@ def _period(kind: str, now: float) -> tuple[str, int, float]:
     return month_id, 32 * 86400, month_end - now
 
 
+def minute_counter(scope: str, limit: int, now: float | None = None) -> Counter:
+    """A requests-per-minute counter for `scope` outside the policy's limits (e.g. "hook:<key id>")."""
+    pid, ttl, reset = _period("minute", time.time() if now is None else now)
+    return Counter(f"sw:l:{scope}:rpm:{pid}", "rpm", scope, limit, ttl, reset)
+
+
 def limits_for(policy: Policy, user: str, team: str | None) -> list[tuple[str, Limits]]:
     """(scope, limits) that apply: the user's own entry (else users.default), and the team's."""
     out: list[tuple[str, Limits]] = []

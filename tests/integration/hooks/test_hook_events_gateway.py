@@ -271,3 +271,25 @@ def test_gateway_down_spool_then_import_into_the_store(served: Served, workstati
     rows = _rows(store)
     assert len(rows) == 2 and {r["decision"] for r in rows} == {"block"}
     assert {r["id"] for r in rows} == {json.loads(x)["id"] for x in saved.splitlines()}
+
+
+def test_a_key_posting_too_often_gets_429_and_others_do_not(served: Served) -> None:
+    from seawall.gateway.hookevents import POSTS_PER_MINUTE
+
+    st = open_store(f"sqlite:///{served.db}")
+    flood_key, _ = st.create_key("flood")
+    st.close()
+    h = {"authorization": f"Bearer {flood_key}", "content-type": "application/json"}
+    refused = None
+    with httpx.Client(timeout=10) as client:
+        # bodies that fail validation still count; a minute boundary can reset the count once on the way
+        for _ in range(2 * POSTS_PER_MINUTE + 10):
+            res = client.post(served.url + "/seawall/hook-events", content=b"[]", headers=h)
+            if res.status_code == 429:
+                refused = res
+                break
+            assert res.status_code == 400
+    assert refused is not None
+    assert refused.json()["error"]["type"] and "hook-event posts a minute" in refused.json()["error"]["message"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert _post(served, [_ev()]).status_code == 200  # another key is not affected
