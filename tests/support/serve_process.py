@@ -17,6 +17,20 @@ from support.services import free_port
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
 
 
+def wait_healthy(proc: subprocess.Popen[str], url: str, timeout: float) -> None:
+    """Until `url`/healthz answers 200; fails with the process's stderr if it exits first, or on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "seawall serve did not start"
+        time.sleep(0.05)
+
+
 class ServeProcess:
     def __init__(self, policy: Path, workdir: Path, env: dict[str, str] | None = None, ready_s: float = 25.0) -> None:
         self.port = free_port()

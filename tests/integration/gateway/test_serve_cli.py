@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import anthropic
-import httpx
 import pytest
 
 from seawall.fakeprovider import FakeProvider
+from support.serve_process import wait_healthy
 from support.services import free_port
 
 pytestmark = pytest.mark.integration
@@ -41,15 +41,7 @@ def test_zero_config_serve(tmp_path: Path, fake: FakeProvider) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() - t0 < 20
-            time.sleep(0.05)
+        wait_healthy(proc, url, 20)
         startup = time.monotonic() - t0
         msg = anthropic.Anthropic(base_url=url, api_key=key, max_retries=0).messages.create(
             model="claude-opus-4-8", max_tokens=5, messages=[{"role": "user", "content": "hi"}])

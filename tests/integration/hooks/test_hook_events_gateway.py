@@ -21,6 +21,7 @@ import pytest
 
 from seawall.policy.load import starter_text
 from seawall.store.db import open_store
+from support.serve_process import wait_healthy
 from support.services import free_port
 
 pytestmark = pytest.mark.integration
@@ -73,17 +74,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     proc = subprocess.Popen([SEAWALL, "serve", "--config", str(root / "gateway.yaml"), "--port", str(port)],
                             cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "seawall serve did not start"
-            time.sleep(0.05)
+        wait_healthy(proc, url, 30)
         yield Served(url, key, db, root)
     finally:
         proc.terminate()
