@@ -12,7 +12,6 @@ ${ENV} variables the file names, and the seawall version, so any edit invalidate
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from seawall import __version__
+from seawall.cachefiles import cache_dir, write_json
 from seawall.hooks import lite
 
 EMBEDDED = "<embedded defaults>"
@@ -40,14 +40,6 @@ class HookPolicy:
         self.source = source
         self.store = store  # {"kind": "sqlite", "path": "~/..."} or {"kind": "other"}
         self.cached = cached  # True when it came from the cache (no YAML parsed)
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("SEAWALL_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "seawall" if xdg else Path.home() / ".cache" / "seawall"
 
 
 def locate(explicit: str | None, project_dir: str | None) -> Path | None:
@@ -119,16 +111,5 @@ def _validate(path: Path | None, source: str) -> dict[str, Any]:
 
 
 def _write(cache_file: Path, src_tag: str, entry: dict[str, Any]) -> None:
-    """Atomic, private; older entries for the same policy file are removed. Failures are ignored
-    (a read-only home only costs speed)."""
-    with contextlib.suppress(OSError):
-        cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, separators=(",", ":"))
-        os.replace(tmp, cache_file)
-        for old in cache_file.parent.glob(f"hook-policy-{src_tag}-*.json"):
-            if old != cache_file:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+    """Older entries for the same policy file are removed (see ``cachefiles.write_json``)."""
+    write_json(cache_file, entry, f"hook-policy-{src_tag}-*.json")

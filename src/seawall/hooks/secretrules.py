@@ -2,7 +2,7 @@
 
 `seawall.detect.secrets` parses rules.toml with tomllib and builds a keyword automaton over every
 rule, which costs a hook process (one prompt or tool output, then exit) more than the scan itself.
-Here the parsed table is kept as JSON in the hook cache (`policycache.cache_dir()`; key: the rule
+Here the parsed table is kept as JSON in the hook cache (`cachefiles.cache_dir()`; key: the rule
 file's bytes and the seawall version; the rules' example values are left out), the text is searched
 for each rule's keywords with the prefilter's own case folding, and a `SecretDetector` is built over
 the matching rules only. The detector never runs a rule whose keyword is absent (its prefilter
@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import string
 from pathlib import Path
 from typing import Any
 
 from seawall import __version__
+from seawall.cachefiles import cache_dir, write_json
 
 FORMAT = 1
 SELECT_MAX = 16 * 1024  # beyond this, searching each keyword costs more than the automaton
@@ -50,8 +50,6 @@ def table_data(cache: Path | None = None) -> dict[str, Any] | None:
         return None
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode() + raw).hexdigest()[:24]
     if cache is None:
-        from seawall.hooks.policycache import cache_dir
-
         cache = cache_dir()
     path = cache / f"secret-rules-{digest}.json"
     try:
@@ -74,18 +72,9 @@ def table_data(cache: Path | None = None) -> dict[str, Any] | None:
 
 
 def _write(path: Path, entry: dict[str, Any]) -> None:
-    """Atomic and private; older tables are removed. Failures only cost speed."""
-    with contextlib.suppress(OSError, TypeError, ValueError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, separators=(",", ":"))
-        os.replace(tmp, path)
-        for old in path.parent.glob("secret-rules-*.json"):
-            if old != path:
-                with contextlib.suppress(OSError):
-                    old.unlink()
+    """Older tables are removed. Failures only cost speed."""
+    with contextlib.suppress(TypeError, ValueError):  # a table JSON cannot hold: not cached
+        write_json(path, entry, "secret-rules-*.json")
 
 
 def select(rules: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:

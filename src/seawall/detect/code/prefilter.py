@@ -44,9 +44,9 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from seawall.cachefiles import cache_dir
 from seawall.detect.hsscratch import ScratchPerThread
 
 # Between the parts of a dotted name: blanks, line continuations, parentheses (`(os).system`).
@@ -356,7 +356,7 @@ class _HyperscanLines:
 
     def _load(self, key: str) -> Any:
         try:
-            raw = (_cache_dir() / f"code-gate-{key[:32]}.hsdb").read_bytes()
+            raw = (cache_dir() / f"code-gate-{key[:32]}.hsdb").read_bytes()
             digest, payload = raw[:32], raw[32:]
             if hashlib.sha256(payload).digest() != digest:
                 return None
@@ -367,7 +367,7 @@ class _HyperscanLines:
     def _save(self, key: str, db: Any) -> None:
         try:
             payload = self._hs.dumpb(db)
-            folder = _cache_dir()
+            folder = cache_dir()
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".code-gate-")
             with os.fdopen(fd, "wb") as fh:
@@ -410,13 +410,6 @@ def _build(patterns: list[tuple[str, bool, int]], plan: Callable[[], list[_Step]
         return None
 
 
-def _cache_dir() -> Path:
-    """The user's seawall cache folder (the rule the hook caches follow)."""
-    env = os.environ.get("SEAWALL_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "seawall" if xdg else Path.home() / ".cache" / "seawall"
 
 
 _GATES: dict[Any, Gate] = {}
