@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -17,12 +18,12 @@ from support.services import free_port
 SEAWALL = str(Path(sys.executable).with_name("seawall"))
 
 
-def wait_healthy(proc: subprocess.Popen[str], url: str, timeout: float) -> None:
-    """Until `url`/healthz answers 200; fails with the process's stderr if it exits first, or on timeout."""
+def wait_healthy(proc: subprocess.Popen[Any], url: str, timeout: float, path: str = "/healthz") -> None:
+    """Until `url` + `path` answers 200; fails with the process's stderr if it exits first, or on timeout."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if httpx.get(url + "/healthz", timeout=0.5).status_code == 200:
+            if httpx.get(url + path, timeout=0.5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -23,6 +23,7 @@ import redis
 
 from seawall.fakeprovider import FakeProvider, run_fake_provider
 from support.gateway import UPSTREAM_KEY, start_gateway
+from support.serve_process import wait_healthy
 from support.services import free_port, pg_database
 
 pytestmark = pytest.mark.integration
@@ -164,16 +165,8 @@ def _two_gateways(fake: FakeProvider, tmp_path: Path, store_url: str) -> None:
                                            "--log-level", "warning"], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(url + "/readyz", timeout=0.5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        for proc, url in zip(procs, urls, strict=True):
+            wait_healthy(proc, url, 20, "/readyz")
         if time.time() % 60 > 50:  # keep the burst inside one rate-limit minute
             time.sleep(61 - time.time() % 60)
         codes = _fire(urls, key, 40)

@@ -23,6 +23,7 @@ from seawall.audit.writer import AuditWriter
 from seawall.fakeprovider import FakeProvider, run_fake_provider
 from seawall.store.db import open_store
 from support.gateway import UPSTREAM_KEY, start_gateway
+from support.serve_process import wait_healthy
 from support.services import free_port
 
 pytestmark = pytest.mark.integration
@@ -47,15 +48,7 @@ def test_sigterm_drains_open_streams(fake: FakeProvider, tmp_path: Path) -> None
     proc = subprocess.Popen([SEAWALL, "serve", "--config", str(policy), "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.05)
+        wait_healthy(proc, url, 20, "/readyz")
         events: list[str] = []
 
         def stream() -> None:
